@@ -1,0 +1,60 @@
+/**
+ * Messages between a component's host (main thread) and its worker.
+ * Everything here must survive structured clone (postMessage).
+ */
+import type { Denial } from '../app/types.js';
+
+/** What a component may touch, derived from its policy; rebuilt when the policy changes. */
+export interface SandboxGrants {
+  /** Increases on every policy change; the worker re-instantiates when it sees a new one. */
+  revision: number;
+  mounts: { guestPath: string; hostPath: string; access: 'read' | 'read-write' }[];
+  env: Record<string, string>;
+  /** The policy document, for network checks made per request in the worker. */
+  policy: unknown;
+}
+
+export interface WorkerInit {
+  componentId: string;
+  /** file: URL of the transpiled JS module. */
+  moduleUrl: string;
+  /** Compiled core modules by file name; memory already capped. */
+  coreModules: Record<string, WebAssembly.Module>;
+  /** An empty directory used as the guest's `/` so unmapped paths can be refused and reported. */
+  emptyRoot: string;
+  /** Per-stream cap on captured guest stdout/stderr per call. */
+  maxOutputBytes: number;
+}
+
+export interface CallRequest {
+  type: 'call';
+  callId: number;
+  /** Interface name as exported (e.g. `local:calc/calculator@0.1.0`), absent for world functions. */
+  interface?: string;
+  /** WIT function name, kebab-case. */
+  name: string;
+  args: unknown[];
+  grants: SandboxGrants;
+}
+
+export type CallOutcome =
+  /** The function returned (for a top-level `result`, the ok payload). */
+  | { kind: 'ok'; value: unknown }
+  /** A top-level `result` returned `err`: the payload. */
+  | { kind: 'err'; value: unknown }
+  | { kind: 'trap'; message: string; outOfMemory: boolean }
+  | { kind: 'exit'; code: number };
+
+export interface CallResponse {
+  type: 'result';
+  callId: number;
+  outcome: CallOutcome;
+  denials: Denial[];
+  stdout: string;
+  stderr: string;
+  /** The instance can no longer be trusted; the host replaces the worker. */
+  poisoned: boolean;
+}
+
+export type WorkerRequest = CallRequest;
+export type WorkerResponse = CallResponse | { type: 'ready' } | { type: 'init-error'; message: string };

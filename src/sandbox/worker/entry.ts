@@ -1,0 +1,109 @@
+/**
+ * A component worker: hosts exactly one component instance on its own
+ * thread, so a guest that blocks (synchronous WASI I/O, an infinite loop)
+ * blocks only this thread, and the host can always terminate it.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerResponse } from '../protocol.js';
+import { createImports, GuestExit, OutputCapture, setCapture, type CallCapture } from './wasi-host.js';
+
+const init = workerData as WorkerInit;
+const port = parentPort!;
+
+interface Instance {
+  exports: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  revision: number;
+}
+
+let instance: Instance | undefined;
+let instantiate: ((getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<Record<string, unknown>>) | undefined;
+
+async function ensureInstance(grants: SandboxGrants): Promise<Instance> {
+  if (instance && instance.revision === grants.revision) return instance;
+  if (!instantiate) {
+    const mod = (await import(init.moduleUrl)) as { instantiate: typeof instantiate };
+    instantiate = mod.instantiate;
+  }
+  const imports = createImports({ componentId: init.componentId, grants, emptyRoot: init.emptyRoot });
+  const exports = (await instantiate!((name) => {
+    const module = init.coreModules[name];
+    if (!module) throw new Error(`transpiled component asks for unknown core module ${name}`);
+    return module;
+  }, imports)) as Record<string, unknown>;
+  instance = { exports: exports as Instance['exports'], revision: grants.revision };
+  return instance;
+}
+
+function camel(name: string): string {
+  return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+}
+
+function lookup(exports: Instance['exports'], request: CallRequest): (...args: unknown[]) => unknown {
+  const holder = request.interface ? exports[request.interface] : exports;
+  const key = camel(request.name);
+  const fn = holder?.[key] ?? holder?.[`${key}$`];
+  if (typeof fn !== 'function') {
+    throw new Error(`export ${request.interface ? `${request.interface}#` : ''}${request.name} not found in the instance`);
+  }
+  return fn;
+}
+
+function isOutOfMemory(error: unknown): boolean {
+  const text = error instanceof Error ? error.message : String(error);
+  return /out of memory|allocation failed|memory allocation/i.test(text);
+}
+
+async function call(request: CallRequest): Promise<CallResponse> {
+  const capture: CallCapture = {
+    denials: [],
+    stdout: new OutputCapture(init.maxOutputBytes),
+    stderr: new OutputCapture(init.maxOutputBytes),
+  };
+  let outcome: CallOutcome;
+  let poisoned = false;
+  try {
+    setCapture(capture);
+    const { exports } = await ensureInstance(request.grants);
+    const fn = lookup(exports, request);
+    try {
+      outcome = { kind: 'ok', value: await fn(...request.args) };
+    } catch (error) {
+      // jco throws a ComponentError carrying `payload` for a top-level `result` err.
+      if (error && typeof error === 'object' && 'payload' in error && !(error instanceof WebAssembly.RuntimeError)) {
+        outcome = { kind: 'err', value: (error as { payload: unknown }).payload };
+      } else throw error;
+    }
+  } catch (error) {
+    poisoned = true;
+    instance = undefined;
+    const exit = error instanceof GuestExit ? error : (error as { cause?: unknown })?.cause;
+    if (exit instanceof GuestExit) outcome = { kind: 'exit', code: exit.code };
+    else {
+      const message = error instanceof Error ? error.message : String(error);
+      outcome = { kind: 'trap', message, outOfMemory: isOutOfMemory(error) };
+    }
+  } finally {
+    setCapture(undefined);
+  }
+  const stdout = capture.stdout.take();
+  const stderr = capture.stderr.take();
+  if (outcome.kind === 'trap' && !outcome.outOfMemory && /out of memory/i.test(stderr)) outcome.outOfMemory = true;
+  return { type: 'result', callId: request.callId, outcome, denials: capture.denials, stdout, stderr, poisoned };
+}
+
+port.on('message', (request: CallRequest) => {
+  void call(request).then(
+    (response) => port.postMessage(response satisfies WorkerResponse),
+    (error) =>
+      port.postMessage({
+        type: 'result',
+        callId: request.callId,
+        outcome: { kind: 'trap', message: String(error?.message ?? error), outOfMemory: false },
+        denials: [],
+        stdout: '',
+        stderr: '',
+        poisoned: true,
+      } satisfies CallResponse),
+  );
+});
+port.postMessage({ type: 'ready' } satisfies WorkerResponse);

@@ -1,0 +1,338 @@
+/**
+ * The WASI 0.2 host one component instance sees: preview2-shim's
+ * implementation with every capability narrowed to the component's grants.
+ *
+ * The shim leaks by default (whole process.env, host stdin, process.exit,
+ * writable mounts, any outgoing HTTP); each override below closes one of
+ * those holes and records what it refused, because guest languages often
+ * hide the host's error from the user.
+ */
+import { posix } from 'node:path';
+import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import type { Denial } from '../../app/types.js';
+import { checkNetworkAccess, networkGrantFor } from '../../policy/network.js';
+import type { Policy } from '../../policy/types.js';
+import type { SandboxGrants } from '../protocol.js';
+
+/** Thrown through the guest by `wasi:cli/exit`; ends the call, never the process. */
+export class GuestExit extends Error {
+  constructor(readonly code: number) {
+    super(`guest called exit(${code})`);
+  }
+}
+
+export interface CallCapture {
+  denials: Denial[];
+  stdout: OutputCapture;
+  stderr: OutputCapture;
+}
+
+export class OutputCapture {
+  private chunks: Uint8Array[] = [];
+  private kept = 0;
+  private dropped = 0;
+  constructor(private readonly limit: number) {}
+  push(bytes: Uint8Array): void {
+    const room = this.limit - this.kept;
+    if (room <= 0) {
+      this.dropped += bytes.length;
+      return;
+    }
+    const part = bytes.length > room ? bytes.subarray(0, room) : bytes;
+    this.chunks.push(Uint8Array.from(part));
+    this.kept += part.length;
+    this.dropped += bytes.length - part.length;
+  }
+  take(): string {
+    const text = Buffer.concat(this.chunks).toString('utf8');
+    const note = this.dropped > 0 ? `\n[… ${this.dropped} more bytes dropped]` : '';
+    this.chunks = [];
+    this.kept = 0;
+    this.dropped = 0;
+    return text + note;
+  }
+}
+
+type Access = { mode: 'deny-all' | 'read' | 'read-write'; guestPath: string };
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+type ImportObject = Record<string, any>;
+
+/** Methods of wasi:filesystem/types#descriptor that change the filesystem. */
+const MUTATING_AT = ['createDirectoryAt', 'removeDirectoryAt', 'symlinkAt', 'unlinkFileAt', 'setTimesAt'] as const;
+const MUTATING_SELF = ['setSize', 'setTimes', 'write', 'writeViaStream', 'appendViaStream'] as const;
+const READING_AT = ['statAt', 'readlinkAt', 'metadataHashAt'] as const;
+const READING_SELF = ['read', 'readViaStream', 'readDirectory'] as const;
+
+/**
+ * Module-level state of this worker: one worker hosts one component, so the
+ * Descriptor class patch and the access table are that component's alone.
+ */
+const access = new WeakMap<object, Access>();
+let currentCapture: CallCapture | undefined;
+let componentId = 'component';
+let descriptorPatched = false;
+
+export function setCapture(capture: CallCapture | undefined): void {
+  currentCapture = capture;
+}
+
+function deny(denial: Omit<Denial, 'message'> & { message?: string }): void {
+  const message = denial.message ?? `${denial.kind} access to ${denial.target} denied`;
+  const full: Denial = { ...denial, message: `${message} — grant it with: ${denial.grant}` };
+  const list = currentCapture?.denials;
+  if (list && !list.some((d) => d.message === full.message)) list.push(full);
+}
+
+function quote(arg: string): string {
+  return /^[A-Za-z0-9_./:@,*-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
+}
+
+function storageDenied(target: string, write: boolean): never {
+  const dir = target === '/' ? '/' : posix.dirname(target);
+  const uri = `fs://${dir}`;
+  deny({
+    kind: 'storage',
+    target: `${target} (${write ? 'write' : 'read'})`,
+    message: `storage ${write ? 'write' : 'read'} access to ${target} denied`,
+    grant: `tapedeck permission grant storage ${quote(componentId)} ${quote(uri)} --access ${write ? 'read,write' : 'read'}`,
+  });
+  throw write ? 'read-only' : 'access';
+}
+
+function childPath(parent: Access, path: string): string {
+  return posix.normalize(posix.join(parent.guestPath, path));
+}
+
+/**
+ * Wraps Descriptor methods once per worker. Descriptors are created inside
+ * the shim (preopens and openAt results), so the wrapper tracks each one's
+ * mount in `access` and checks the mount's mode before delegating.
+ */
+function patchDescriptor(Descriptor: any): void {
+  if (descriptorPatched) return;
+  descriptorPatched = true;
+  const proto = Descriptor.prototype;
+  const original = { ...Object.fromEntries(Object.getOwnPropertyNames(proto).map((k) => [k, proto[k]])) };
+
+  proto.openAt = function (pathFlags: any, path: string, openFlags: any, descriptorFlags: any) {
+    const mount = access.get(this);
+    if (mount) {
+      const target = childPath(mount, path);
+      const writes = Boolean(
+        openFlags?.create || openFlags?.truncate || descriptorFlags?.write || descriptorFlags?.mutateDirectory,
+      );
+      if (mount.mode === 'deny-all') storageDenied(target, writes);
+      if (mount.mode === 'read' && writes) storageDenied(target, true);
+    }
+    const child = original.openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
+    if (mount) access.set(child, { mode: mount.mode, guestPath: childPath(mount, path) });
+    return child;
+  };
+  for (const name of MUTATING_AT) {
+    proto[name] = function (...args: any[]) {
+      const mount = access.get(this);
+      if (mount && mount.mode !== 'read-write') {
+        const path = typeof args[0] === 'string' ? args[0] : args[1];
+        storageDenied(childPath(mount, String(path)), true);
+      }
+      return original[name].apply(this, args);
+    };
+  }
+  for (const name of MUTATING_SELF) {
+    proto[name] = function (...args: any[]) {
+      const mount = access.get(this);
+      if (mount && mount.mode !== 'read-write') storageDenied(mount.guestPath, true);
+      return original[name].apply(this, args);
+    };
+  }
+  for (const name of READING_AT) {
+    proto[name] = function (...args: any[]) {
+      const mount = access.get(this);
+      if (mount?.mode === 'deny-all') {
+        const path = typeof args[0] === 'string' ? args[0] : args[1];
+        storageDenied(childPath(mount, String(path)), false);
+      }
+      return original[name].apply(this, args);
+    };
+  }
+  for (const name of READING_SELF) {
+    proto[name] = function (...args: any[]) {
+      const mount = access.get(this);
+      // Listing the synthetic root is harmless (it is empty); reading through it is not possible.
+      if (mount?.mode === 'deny-all' && name !== 'readDirectory') storageDenied(mount.guestPath, false);
+      return original[name].apply(this, args);
+    };
+  }
+  // Both ends of a rename or hard link must be writable mounts.
+  for (const name of ['renameAt', 'linkAt'] as const) {
+    proto[name] = function (...args: any[]) {
+      const [oldPath, newDescriptor, newPath] = name === 'renameAt' ? args : [args[1], args[2], args[3]];
+      const from = access.get(this);
+      const to = access.get(newDescriptor);
+      if (from && from.mode !== 'read-write') storageDenied(childPath(from, oldPath), true);
+      if (to && to.mode !== 'read-write') storageDenied(childPath(to, newPath), true);
+      return original[name].apply(this, args);
+    };
+  }
+}
+
+function parseAuthority(authority: string | undefined, scheme: string): { host: string; port?: number } | undefined {
+  if (!authority) return undefined;
+  const match = /^(\[[^\]]*\]|[^:]*)(?::(\d+))?$/.exec(authority);
+  if (!match) return undefined;
+  const port = match[2] !== undefined ? Number(match[2]) : scheme === 'https' ? 443 : scheme === 'http' ? 80 : undefined;
+  return { host: match[1].replace(/^\[|\]$/g, ''), port };
+}
+
+function schemeName(scheme: any): string {
+  if (!scheme) return 'https';
+  if (scheme.tag === 'HTTP') return 'http';
+  if (scheme.tag === 'HTTPS') return 'https';
+  return String(scheme.val ?? 'other').toLowerCase();
+}
+
+export interface HostOptions {
+  componentId: string;
+  grants: SandboxGrants;
+  emptyRoot: string;
+}
+
+/** Builds the import object for one instantiation. */
+export function createImports(options: HostOptions): ImportObject {
+  componentId = options.componentId;
+  const { grants } = options;
+  const preopens: Record<string, string> = { '/': options.emptyRoot };
+  for (const mount of grants.mounts) preopens[mount.guestPath] = mount.hostPath;
+
+  const shim = new WASIShim({ sandbox: { preopens, env: grants.env, args: [options.componentId] } } as any);
+  const imports: ImportObject = shim.getImportObject();
+
+  const types = imports['wasi:filesystem/types'];
+  patchDescriptor(types.Descriptor);
+  const rootGranted = grants.mounts.some((m) => m.guestPath === '/');
+  for (const [descriptor, guestPath] of imports['wasi:filesystem/preopens'].getDirectories() as [object, string][]) {
+    if (guestPath === '/' && !rootGranted) access.set(descriptor, { mode: 'deny-all', guestPath: '/' });
+    else {
+      const mount = grants.mounts.find((m) => m.guestPath === guestPath);
+      access.set(descriptor, { mode: mount?.access ?? 'deny-all', guestPath });
+    }
+  }
+
+  const streams = imports['wasi:io/streams'];
+  const clock = imports['wasi:clocks/monotonic-clock'];
+  const readyPollable = () => clock.subscribeDuration(0n);
+
+  // stdin: always empty. The shim's default reads the host's fd 0, which
+  // over stdio carries the MCP messages themselves.
+  class EmptyInput extends streams.InputStream {
+    read(): never {
+      throw { tag: 'closed' };
+    }
+    blockingRead(): never {
+      throw { tag: 'closed' };
+    }
+    skip(): never {
+      throw { tag: 'closed' };
+    }
+    blockingSkip(): never {
+      throw { tag: 'closed' };
+    }
+    subscribe() {
+      return readyPollable();
+    }
+  }
+  // stdout/stderr: captured per call (bounded), never written to the process's streams.
+  const makeOutput = (pick: (c: CallCapture) => OutputCapture) =>
+    class CapturedOutput extends streams.OutputStream {
+      checkWrite() {
+        return 65536n;
+      }
+      write(buf: Uint8Array) {
+        if (currentCapture) pick(currentCapture).push(buf);
+      }
+      blockingWriteAndFlush(buf: Uint8Array) {
+        this.write(buf);
+      }
+      flush() {}
+      blockingFlush() {}
+      writeZeroes(len: bigint) {
+        this.write(new Uint8Array(Number(len)));
+      }
+      blockingWriteZeroesAndFlush(len: bigint) {
+        this.writeZeroes(len);
+      }
+      subscribe() {
+        return readyPollable();
+      }
+    };
+  const stdin = new EmptyInput();
+  const stdout = new (makeOutput((c) => c.stdout))();
+  const stderr = new (makeOutput((c) => c.stderr))();
+  imports['wasi:cli/stdin'] = { getStdin: () => stdin };
+  imports['wasi:cli/stdout'] = { getStdout: () => stdout };
+  imports['wasi:cli/stderr'] = { getStderr: () => stderr };
+  // No terminals: guests must not think they talk to a TTY.
+  imports['wasi:cli/terminal-stdin'] = { getTerminalStdin: () => undefined };
+  imports['wasi:cli/terminal-stdout'] = { getTerminalStdout: () => undefined };
+  imports['wasi:cli/terminal-stderr'] = { getTerminalStderr: () => undefined };
+
+  imports['wasi:cli/exit'] = {
+    exit(status: { tag: string }) {
+      throw new GuestExit(status?.tag === 'err' ? 1 : 0);
+    },
+    exitWithCode(code: number) {
+      throw new GuestExit(code);
+    },
+  };
+
+  const http = imports['wasi:http/outgoing-handler'];
+  const policy = grants.policy as Policy | undefined;
+  imports['wasi:http/outgoing-handler'] = {
+    ...http,
+    handle(request: any, requestOptions: any) {
+      const scheme = schemeName(request.scheme());
+      const target = parseAuthority(request.authority(), scheme);
+      if (!target) throw { tag: 'HTTP-request-URI-invalid' };
+      const described = `${scheme}://${request.authority()}`;
+      // A guest-chosen Host header could steer a shared front end to a
+      // different virtual host than the one the policy allowed.
+      for (const [key, value] of request.headers().entries() as [string, Uint8Array][]) {
+        if (key.toLowerCase() === 'host' && Buffer.from(value).toString('latin1').toLowerCase() !== request.authority()?.toLowerCase()) {
+          deny({ kind: 'network', target: described, message: `network request to ${described} with a different Host header denied`, grant: 'remove the Host header; it is set from the URL' });
+          throw { tag: 'HTTP-request-denied' };
+        }
+      }
+      const verdict = policy ? checkNetworkAccess(policy, { scheme, host: target.host, port: target.port }) : { allowed: false as const };
+      if (!verdict.allowed) {
+        const grant = networkGrantFor({ scheme, host: target.host, port: target.port });
+        deny({
+          kind: 'network',
+          target: described,
+          message: `network access to ${grant} denied`,
+          grant: `tapedeck permission grant network ${quote(componentId)} ${quote(grant)}`,
+        });
+        throw { tag: 'HTTP-request-denied' };
+      }
+      return http.handle(request, requestOptions);
+    },
+  };
+
+  // Raw sockets are never granted: every policy rule is about HTTP hosts.
+  const refuseSocket = (what: string) => () => {
+    deny({
+      kind: 'socket',
+      target: what,
+      message: `raw ${what} sockets are not available to components`,
+      grant: 'use HTTP (wasi:http) with a network grant instead',
+    });
+    throw 'access-denied';
+  };
+  imports['wasi:sockets/tcp-create-socket'] = { createTcpSocket: refuseSocket('TCP') };
+  imports['wasi:sockets/udp-create-socket'] = { createUdpSocket: refuseSocket('UDP') };
+  imports['wasi:sockets/ip-name-lookup'] = {
+    ...imports['wasi:sockets/ip-name-lookup'],
+    resolveAddresses: refuseSocket('DNS lookup'),
+  };
+  return imports;
+}
