@@ -5,7 +5,7 @@
  */
 import { EventEmitter } from 'node:events';
 import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { decodeComponent } from '../component/decode/index.js';
@@ -114,6 +114,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   /** Serialises changes to the component set (loads, unloads, refreshes). */
   private changes: Promise<unknown> = Promise.resolve();
   private emptyRoot: string;
+  private readonly protectedHostPaths: string[];
 
   private constructor(private readonly options: TapedeckOptions) {
     super();
@@ -131,6 +132,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
     };
     this.emptyRoot = join(this.store.cacheDir, 'empty-root');
+    this.protectedHostPaths = [resolve(options.componentDir), resolve(options.secretsDir)];
   }
 
   /** Opens the component directory and registers every stored component's tools (from cached metadata). */
@@ -335,13 +337,12 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   // ---------------------------------------------------------------- policy
 
   private readPolicy(id: string): Promise<Policy | undefined> {
-    let cached = this.policyCache.get(id);
-    if (!cached) {
-      cached = this.policies.read(id).then((p) => p?.policy);
-      cached.catch(() => this.policyCache.delete(id));
-      this.policyCache.set(id, cached);
-    }
-    return cached;
+    const cached = this.policyCache.get(id);
+    if (cached) return cached;
+    const reading = this.policies.read(id).then((stored) => stored?.policy);
+    reading.catch(() => this.policyCache.delete(id));
+    this.policyCache.set(id, reading);
+    return reading;
   }
 
   async getPolicy(id: string): Promise<PolicyInfo> {
@@ -359,11 +360,11 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   }
 
   async grantPermission(id: string, details: PermissionDetails): Promise<void> {
-    await this.updatePolicy(id, (p) => grant(p, details));
+    await this.updatePolicy(id, (p) => grant(p, details, { componentId: id }));
   }
 
   async revokePermission(id: string, details: PermissionDetails): Promise<void> {
-    await this.updatePolicy(id, (p) => revoke(p, details));
+    await this.updatePolicy(id, (p) => revoke(p, details, { componentId: id }));
   }
 
   async resetPermissions(id: string): Promise<void> {
@@ -401,7 +402,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       this.grantRevisions.set(id, revision);
     }
     return {
-      grants: { revision: revision.revision, mounts, env, policy: policy ?? null },
+      grants: { revision: revision.revision, mounts, env, policy: policy ?? null, protectedHostPaths: this.protectedHostPaths },
       memoryBytes: memoryLimitBytes(policy, this.settings.defaultMemoryBytes),
       timeoutMs: timeoutFromPolicy(policy) ?? this.settings.timeoutMs,
     };

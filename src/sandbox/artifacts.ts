@@ -92,7 +92,7 @@ export function compileCoreModules(
       const pages = bytesToPages(memoryLimitBytes);
       for (const file of artifact.coreModuleFiles) {
         const bytes = await readFile(join(artifact.dir, file));
-        modules[file] = await WebAssembly.compile(limitModuleMemory(bytes, pages).bytes);
+        modules[file] = await WebAssembly.compile(limitModuleMemory(bytes, pages).bytes as Uint8Array<ArrayBuffer>);
       }
       return modules;
     })();

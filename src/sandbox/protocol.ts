@@ -10,6 +10,12 @@ export interface SandboxGrants {
   revision: number;
   mounts: { guestPath: string; hostPath: string; access: 'read' | 'read-write' }[];
   env: Record<string, string>;
+  /**
+   * Host directories no grant may reach (the component and secrets
+   * directories), even when a broad grant such as `fs:///home/me` covers them:
+   * a component must not rewrite its own policy or read others' secrets.
+   */
+  protectedHostPaths: string[];
   /** The policy document, for network checks made per request in the worker. */
   policy: unknown;
 }

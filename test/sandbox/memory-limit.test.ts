@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parse } from '@bytecodealliance/jco-transpile';
+import { parse } from '@bytecodealliance/jco-transpile/wasm-tools';
 import { limitModuleMemory, bytesToPages } from '../../src/sandbox/memory-limit.js';
 
 const growModule = (memory: string) => `(module
@@ -8,7 +8,7 @@ const growModule = (memory: string) => `(module
   (func (export "grow") (param i32) (result i32) (memory.grow (local.get 0))))`;
 
 async function instantiate(bytes: Uint8Array) {
-  const { instance } = await WebAssembly.instantiate(bytes);
+  const { instance } = await WebAssembly.instantiate(bytes as Uint8Array<ArrayBuffer>);
   return instance.exports as { grow: (pages: number) => number; mem: WebAssembly.Memory };
 }
 

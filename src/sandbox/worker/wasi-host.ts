@@ -53,7 +53,7 @@ export class OutputCapture {
   }
 }
 
-type Access = { mode: 'deny-all' | 'read' | 'read-write'; guestPath: string };
+type Access = { mode: 'deny-all' | 'read' | 'read-write'; guestPath: string; hostPath: string };
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 type ImportObject = Record<string, any>;
@@ -72,6 +72,7 @@ const access = new WeakMap<object, Access>();
 let currentCapture: CallCapture | undefined;
 let componentId = 'component';
 let descriptorPatched = false;
+let protectedPaths: string[] = [];
 
 export function setCapture(capture: CallCapture | undefined): void {
   currentCapture = capture;
@@ -104,6 +105,27 @@ function childPath(parent: Access, path: string): string {
   return posix.normalize(posix.join(parent.guestPath, path));
 }
 
+function childHostPath(parent: Access, path: string): string {
+  return posix.normalize(posix.join(parent.hostPath, path));
+}
+
+function isProtected(hostPath: string): boolean {
+  return protectedPaths.some((p) => hostPath === p || hostPath.startsWith(`${p}/`));
+}
+
+/** Refuses paths inside tapedeck's own state even when a broad grant covers them. */
+function checkProtected(mount: Access, path: string, write: boolean): void {
+  if (!isProtected(childHostPath(mount, path))) return;
+  const target = childPath(mount, path);
+  deny({
+    kind: 'storage',
+    target: `${target} (${write ? 'write' : 'read'})`,
+    message: `storage access to ${target} denied: it holds tapedeck's components, policies or secrets`,
+    grant: 'no grant can allow this; keep component and secrets directories outside granted paths',
+  });
+  throw 'access';
+}
+
 /**
  * Wraps Descriptor methods once per worker. Descriptors are created inside
  * the shim (preopens and openAt results), so the wrapper tracks each one's
@@ -124,18 +146,18 @@ function patchDescriptor(Descriptor: any): void {
       );
       if (mount.mode === 'deny-all') storageDenied(target, writes);
       if (mount.mode === 'read' && writes) storageDenied(target, true);
+      checkProtected(mount, path, writes);
     }
     const child = original.openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
-    if (mount) access.set(child, { mode: mount.mode, guestPath: childPath(mount, path) });
+    if (mount) access.set(child, { mode: mount.mode, guestPath: childPath(mount, path), hostPath: childHostPath(mount, path) });
     return child;
   };
   for (const name of MUTATING_AT) {
     proto[name] = function (...args: any[]) {
       const mount = access.get(this);
-      if (mount && mount.mode !== 'read-write') {
-        const path = typeof args[0] === 'string' ? args[0] : args[1];
-        storageDenied(childPath(mount, String(path)), true);
-      }
+      const path = String(typeof args[0] === 'string' ? args[0] : args[1]);
+      if (mount && mount.mode !== 'read-write') storageDenied(childPath(mount, path), true);
+      if (mount) checkProtected(mount, path, true);
       return original[name].apply(this, args);
     };
   }
@@ -149,10 +171,9 @@ function patchDescriptor(Descriptor: any): void {
   for (const name of READING_AT) {
     proto[name] = function (...args: any[]) {
       const mount = access.get(this);
-      if (mount?.mode === 'deny-all') {
-        const path = typeof args[0] === 'string' ? args[0] : args[1];
-        storageDenied(childPath(mount, String(path)), false);
-      }
+      const path = String(typeof args[0] === 'string' ? args[0] : args[1]);
+      if (mount?.mode === 'deny-all') storageDenied(childPath(mount, path), false);
+      if (mount) checkProtected(mount, path, false);
       return original[name].apply(this, args);
     };
   }
@@ -172,6 +193,8 @@ function patchDescriptor(Descriptor: any): void {
       const to = access.get(newDescriptor);
       if (from && from.mode !== 'read-write') storageDenied(childPath(from, oldPath), true);
       if (to && to.mode !== 'read-write') storageDenied(childPath(to, newPath), true);
+      if (from) checkProtected(from, oldPath, true);
+      if (to) checkProtected(to, newPath, true);
       return original[name].apply(this, args);
     };
   }
@@ -202,6 +225,7 @@ export interface HostOptions {
 export function createImports(options: HostOptions): ImportObject {
   componentId = options.componentId;
   const { grants } = options;
+  protectedPaths = grants.protectedHostPaths.map((p) => posix.normalize(p).replace(/\/$/, ''));
   const preopens: Record<string, string> = { '/': options.emptyRoot };
   for (const mount of grants.mounts) preopens[mount.guestPath] = mount.hostPath;
 
@@ -212,10 +236,10 @@ export function createImports(options: HostOptions): ImportObject {
   patchDescriptor(types.Descriptor);
   const rootGranted = grants.mounts.some((m) => m.guestPath === '/');
   for (const [descriptor, guestPath] of imports['wasi:filesystem/preopens'].getDirectories() as [object, string][]) {
-    if (guestPath === '/' && !rootGranted) access.set(descriptor, { mode: 'deny-all', guestPath: '/' });
+    if (guestPath === '/' && !rootGranted) access.set(descriptor, { mode: 'deny-all', guestPath: '/', hostPath: options.emptyRoot });
     else {
       const mount = grants.mounts.find((m) => m.guestPath === guestPath);
-      access.set(descriptor, { mode: mount?.access ?? 'deny-all', guestPath });
+      access.set(descriptor, { mode: mount?.access ?? 'deny-all', guestPath, hostPath: mount?.hostPath ?? options.emptyRoot });
     }
   }
 

@@ -1,0 +1,101 @@
+/**
+ * Prometheus metrics (prom-client), one registry per server so several
+ * servers in one process (tests) never collide.
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { Denial, TapedeckApi, WorkerEvent } from '../app/types.js';
+
+/** `component` label of built-in tool calls and of calls to unknown tools. */
+export const BUILTIN_COMPONENT = 'builtin';
+export const UNKNOWN = '(unknown)';
+
+export type RejectionReason = 'host' | 'origin' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'body-too-large' | 'shutting-down';
+
+export class Metrics {
+  readonly registry = new Registry();
+  private readonly calls: Counter<'component' | 'tool' | 'outcome'>;
+  private readonly duration: Histogram<'component' | 'tool'>;
+  private readonly denials: Counter<'component' | 'kind'>;
+  private readonly restarts: Counter<'component'>;
+  private readonly rejections: Counter<'reason'>;
+  private readonly onWorker = (event: WorkerEvent) => {
+    if (event.event === 'replace') this.restarts.inc({ component: event.componentId });
+  };
+
+  constructor(private readonly deck: TapedeckApi, options: { defaultMetrics?: boolean } = {}) {
+    const registers = [this.registry];
+    this.calls = new Counter({
+      name: 'tapedeck_tool_calls_total',
+      help: 'Tool calls by component, tool and outcome (ok, guest-error, invalid-arguments, trap, timeout, exit, out-of-memory, busy, error, not-found, disabled)',
+      labelNames: ['component', 'tool', 'outcome'],
+      registers,
+    });
+    this.duration = new Histogram({
+      name: 'tapedeck_tool_call_duration_seconds',
+      help: 'Tool call duration in seconds, as seen by the MCP server',
+      labelNames: ['component', 'tool'],
+      buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60],
+      registers,
+    });
+    this.denials = new Counter({
+      name: 'tapedeck_denials_total',
+      help: 'Accesses refused by the sandbox policy, by component and kind (network, storage, environment, memory, socket)',
+      labelNames: ['component', 'kind'],
+      registers,
+    });
+    this.restarts = new Counter({
+      name: 'tapedeck_worker_restarts_total',
+      help: 'Component workers replaced after a trap, exit, timeout or out-of-memory',
+      labelNames: ['component'],
+      registers,
+    });
+    this.rejections = new Counter({
+      name: 'tapedeck_http_rejections_total',
+      help: 'HTTP requests refused before reaching MCP, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    const deckRef = this.deck;
+    new Gauge({
+      name: 'tapedeck_components_loaded',
+      help: 'Components currently loaded',
+      registers,
+      collect() {
+        this.set(deckRef.listComponents().length);
+      },
+    });
+    new Gauge({
+      name: 'tapedeck_tools_available',
+      help: 'Tools exported by loaded components (built-in tools not counted)',
+      registers,
+      collect() {
+        this.set(deckRef.listTools().length);
+      },
+    });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry, prefix: 'tapedeck_' });
+    deck.on('worker', this.onWorker);
+  }
+
+  toolCall(component: string, tool: string, outcome: string, seconds: number, denials: Denial[] = []): void {
+    this.calls.inc({ component, tool, outcome });
+    this.duration.observe({ component, tool }, seconds);
+    for (const d of denials) this.denials.inc({ component, kind: d.kind });
+  }
+
+  rejection(reason: RejectionReason): void {
+    this.rejections.inc({ reason });
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  dispose(): void {
+    this.deck.off('worker', this.onWorker);
+    this.registry.clear();
+  }
+}
