@@ -6,7 +6,8 @@
  *   1  the operation failed (I/O, runtime, network, …)
  *   2  the command line, a config file or a manifest is invalid (usage errors)
  *   3  the named component, tool, secret or catalog entry does not exist
- *   4  `tool invoke`: the tool ran but returned an error or was denied
+ *   4  `tool invoke`: the tool ran but returned an error, failed in the sandbox or was denied
+ *      (arguments that do not match the tool's schema are exit 2)
  */
 export const ExitCode = {
   ok: 0,

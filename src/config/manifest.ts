@@ -35,7 +35,11 @@ import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node }
 import type { Tapedeck } from '../app/tapedeck.js';
 import type { Policy } from '../policy/types.js';
 
+/** The manifest is invalid (exit code 2). */
 export class ManifestError extends Error {}
+
+/** Applying a valid manifest failed for some components (exit code 1). */
+export class ManifestApplyError extends Error {}
 
 type PathPart = string | number;
 
@@ -428,7 +432,7 @@ export async function applyManifest(deck: Tapedeck, manifest: Manifest, logger: 
   // Policy files were written beside the runtime's back: drop its caches.
   await deck.refresh();
   if (failures.length > 0) {
-    throw new ManifestError(`manifest ${manifest.file}: ${failures.length} of ${manifest.components.length} component(s) failed:\n  ${failures.join('\n  ')}`);
+    throw new ManifestApplyError(`manifest ${manifest.file}: ${failures.length} of ${manifest.components.length} component(s) failed:\n  ${failures.join('\n  ')}`);
   }
   return results;
 }

@@ -1,4 +1,5 @@
 /** Loading a component over HTTPS, optionally pinned with `#sha256=<hex>`. */
+import { createHash } from 'node:crypto';
 import { DistributionError } from './errors.js';
 import { DEFAULT_MAX_COMPONENT_BYTES } from './media-types.js';
 import { checkWasm, normaliseDigest } from './pull.js';
@@ -109,8 +110,7 @@ export async function fetchHttpsComponent(uri: string, options: FetchOptions = {
       );
     }
     checkWasm(bytes, display);
-    const sha256 =
-      algorithm === 'sha256' ? digest! : `sha256:${(await import('node:crypto')).createHash('sha256').update(bytes).digest('hex')}`;
+    const sha256 = algorithm === 'sha256' ? digest! : `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     return {
       bytes,
       digest: sha256,

@@ -21,7 +21,7 @@ import {
 } from './media-types.js';
 import type { Descriptor, ImageManifest } from './oci-client.js';
 import { checkWasm, openClient } from './pull.js';
-import { formatOciReference } from './reference.js';
+import { formatOciReference, parseOciReference } from './reference.js';
 import { digestOf } from './transport.js';
 import type { FetchOptions } from './types.js';
 
@@ -61,10 +61,14 @@ export async function pushOciComponent(
     }
   }
 
-  const { ref, client, transport } = openClient(uri, options);
-  if (ref.digest && !ref.tag) {
-    throw new DistributionError('invalid-reference', `cannot push to a digest reference (${uri}): give a tag, e.g. oci://${ref.registry}/${ref.repository}:1.0.0`);
+  const parsed = parseOciReference(uri);
+  if (parsed.digest) {
+    throw new DistributionError(
+      'invalid-reference',
+      `cannot push to a digest reference (${uri}): give a tag, e.g. oci://${parsed.registry}/${parsed.repository}:1.0.0`,
+    );
   }
+  const { ref, client, transport } = openClient(uri, options);
   const tag = ref.tag ?? 'latest';
   try {
     const wasmDigest = digestOf(wasm);

@@ -255,10 +255,7 @@ class Verification {
   readonly reasons: string[] = [];
   found = 0;
 
-  constructor(
-    private readonly requirement: SignatureRequirement,
-    private readonly signCommand: string,
-  ) {
+  constructor(private readonly requirement: SignatureRequirement) {
     this.keys = parsePublicKeys(requirement.publicKeysPem ?? []);
   }
 
@@ -429,7 +426,7 @@ export async function verifySignatures(
     throw fail('signatures are required but no trusted public keys or keyless identities are configured');
   }
   const signCommand = `tapedeck component sign ${uri} --key <private-key.pem>`;
-  const check = new Verification(requirement, signCommand);
+  const check = new Verification(requirement);
   const looked: string[] = [];
 
   for (const subject of subjects) {

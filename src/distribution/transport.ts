@@ -245,6 +245,13 @@ export async function readBody(response: Response, options: ReadBodyOptions): Pr
     await discard(response);
     throw tooLarge(what, declared, maxBytes);
   }
+  if (declared !== undefined && options.expectedSize !== undefined && declared !== options.expectedSize) {
+    await discard(response);
+    throw new DistributionError(
+      'digest-mismatch',
+      `${what}: the server sends ${declared} bytes but its descriptor declares ${options.expectedSize}; refusing it`,
+    );
+  }
   const total = options.expectedSize ?? declared;
   const hash = options.hashAlgorithm ? createHash(options.hashAlgorithm) : undefined;
   const chunks: Uint8Array[] = [];

@@ -78,10 +78,7 @@ const environmentDetails = object(
 );
 const memoryDetails = object(
   {
-    memory: {
-      type: ['string', 'number'],
-      description: 'Memory limit for the component, e.g. 512Mi or 1Gi (a bare number means MB)',
-    },
+    memory: { type: 'string', description: 'Memory limit for the component, e.g. "512Mi" or "1Gi" (a bare number means MB)' },
   },
   ['memory'],
 );
@@ -171,13 +168,13 @@ export const BUILTIN_TOOLS: readonly BuiltinTool[] = [
         policy_info: object(
           {
             policy_id: { type: 'string' },
-            source_uri: { type: ['string', 'null'] },
+            source_uri: { type: 'string' },
             local_path: { type: 'string' },
-            created_at: { type: ['integer', 'null'] },
+            created_at: { type: 'integer', description: 'seconds since the Unix epoch' },
           },
           ['policy_id', 'local_path'],
         ),
-        policy: {},
+        policy: { type: 'object', additionalProperties: true, description: 'the policy document (Wassette policy format)' },
       },
       ['status', 'component_id'],
     ),
@@ -363,10 +360,10 @@ function withHint(message: string, id?: string): string {
   return message;
 }
 
-function unixSeconds(iso: string | undefined): number | null {
-  if (!iso) return null;
+function unixSeconds(iso: string | undefined): number | undefined {
+  if (!iso) return undefined;
   const ms = Date.parse(iso);
-  return Number.isFinite(ms) ? Math.floor(ms / 1000) : null;
+  return Number.isFinite(ms) ? Math.floor(ms / 1000) : undefined;
 }
 
 function policyResult(info: PolicyInfo): Record<string, unknown> {
@@ -376,11 +373,11 @@ function policyResult(info: PolicyInfo): Record<string, unknown> {
     component_id: info.componentId,
     policy_info: {
       policy_id: info.componentId,
-      source_uri: info.sourceUri ?? null,
+      ...(info.sourceUri !== undefined && { source_uri: info.sourceUri }),
       local_path: info.path,
-      created_at: unixSeconds(info.createdAt),
+      ...(unixSeconds(info.createdAt) !== undefined && { created_at: unixSeconds(info.createdAt) }),
     },
-    ...(info.document !== undefined && { policy: info.document }),
+    ...(info.document !== null && typeof info.document === 'object' && { policy: info.document }),
   };
 }
 

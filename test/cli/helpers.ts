@@ -144,3 +144,13 @@ export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp, ti
     stream.on('data', onData);
   });
 }
+
+/** Builds test/cli/fixtures/<name>.wat into `<dir>/<fileName>` and returns the path. */
+export async function watComponent(name: string, dir: string, fileName = `${name}.wasm`): Promise<string> {
+  const { readFile, writeFile } = await import('node:fs/promises');
+  const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
+  const text = await readFile(join(repoRoot, 'test/cli/fixtures', `${name}.wat`), 'utf8');
+  const path = join(dir, fileName);
+  await writeFile(path, await parse(text));
+  return path;
+}

@@ -189,10 +189,10 @@ test('async functions and stream, future, error-context and fixed-length list ty
     info.unsupported.map((u) => [u.name, u.reason]),
     [
       ['fetch', 'async functions are not supported (component-model async); export a synchronous function instead'],
-      ['stream', 'stream types are not supported'],
-      ['future', 'future types are not supported'],
-      ['oops', 'error-context values are not supported'],
-      ['fixed', 'fixed-length lists are not supported'],
+      ['stream', 'stream types are not supported (result)'],
+      ['future', 'future types are not supported (result)'],
+      ['oops', 'error-context values are not supported (result)'],
+      ['fixed', 'fixed-length lists are not supported (parameter "q")'],
     ],
   );
 });
@@ -214,4 +214,23 @@ test('a function lifted with the async canonical option is unsupported (hand-ass
   // The same binary without the async option loads.
   const sync = new Uint8Array([...bytes.subarray(0, 15), 0x08, 0x06, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, ...bytes.subarray(24)]);
   assert.deepEqual(decodeComponent(sync).functions, [{ name: 'f', params: [] }]);
+});
+
+test('named function results from older toolchains are reported unsupported, not fatal', () => {
+  // prettier-ignore
+  const bytes = new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x0d, 0x00, 0x01, 0x00,
+    // type section: (func (result "a" u32) (result "b" string)), then (func (param "n" u8))
+    0x07, 0x12, 0x02,
+    0x40, 0x00, 0x01, 0x02, 0x01, 0x61, 0x79, 0x01, 0x62, 0x73,
+    0x40, 0x01, 0x01, 0x6e, 0x7d, 0x01, 0x00,
+  ]);
+  const imports = [0x0a, 0x0b, 0x02, 0x00, 0x01, 0x66, 0x01, 0x00, 0x00, 0x01, 0x67, 0x01, 0x01]; // import "f" (func (type 0)), "g" (func (type 1))
+  const exports = [0x0b, 0x0d, 0x02, 0x00, 0x01, 0x66, 0x01, 0x00, 0x00, 0x00, 0x01, 0x67, 0x01, 0x01, 0x00]; // export "f" (func 0), "g" (func 1)
+  const info = decodeComponent(new Uint8Array([...bytes, ...imports, ...exports]));
+  assert.deepEqual(info.functions, [{ name: 'g', params: [{ name: 'n', type: P('u8') }] }]);
+  assert.deepEqual(info.unsupported, [
+    { name: 'f', reason: 'named function results (an older component-model encoding) are not supported (result)' },
+  ]);
+  assert.deepEqual(info.imports, ['f', 'g']);
 });

@@ -6,7 +6,7 @@ import { DistributionError, fetchOciComponent, pushOciComponent } from '../../sr
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
 import { tempDir, writeComponent } from './fixtures.js';
 
-const USER = { username: 'alice', password: 's3cret-pass' };
+const USER = { username: 'alice', password: 's3cret-pass', identityToken: 'refresh-token-of-alice' };
 
 function authFailed(pattern: RegExp) {
   return (error: unknown) => {
@@ -125,6 +125,20 @@ describe('registry with token (Bearer) auth', { timeout: 120_000 }, () => {
     assert.ok(scopes.includes('repository:team/tool:pull,push'), scopes.join(' '));
     assert.ok(scopes.includes('repository:team/tool:pull'), scopes.join(' '));
     assert.ok(registry.tokenRequests.every((r) => r.user === USER.username));
+  });
+
+  test('bearer with an identitytoken from docker config.json (OAuth2 refresh-token grant)', async () => {
+    const dockerConfigPath = join(dir, 'identity-config.json');
+    const auth = Buffer.from('<token>:').toString('base64');
+    await writeFile(dockerConfigPath, JSON.stringify({ auths: { [registry.host]: { auth, identitytoken: USER.identityToken } } }));
+    const before = registry.tokenRequests.length;
+    await fetchOciComponent(`oci://${registry.host}/team/tool:2`, { env: { HOME: dir }, dockerConfigPath });
+    assert.ok(registry.tokenRequests.slice(before).some((r) => r.user === USER.username));
+    await writeFile(dockerConfigPath, JSON.stringify({ auths: { [registry.host]: { auth, identitytoken: 'stale' } } }));
+    await assert.rejects(
+      fetchOciComponent(`oci://${registry.host}/team/tool:2`, { env: { HOME: dir }, dockerConfigPath }),
+      authFailed(/identity-config\.json .*were rejected; token service .*invalid refresh token/),
+    );
   });
 
   test('bearer: wrong password is refused by the token service', async () => {

@@ -57,6 +57,12 @@ export interface SigstoreTestSetup {
   trustedRootPath: string;
   /** Builds a v0.1 bundle: a DSSE in-toto statement naming `subjectDigest`, signed by a certificate for `identity`/`issuer`. */
   bundleFor(subjectDigest: string, options?: { identity?: string; issuer?: string; untrustedCa?: boolean; breakSet?: boolean }): Promise<string>;
+  /** cosign's legacy keyless form: a simple-signing payload plus certificate and Rekor-bundle annotations. */
+  legacyKeyless(
+    manifestDigest: string,
+    dockerReference: string,
+    options?: { identity?: string; issuer?: string },
+  ): Promise<{ payload: Buffer; annotations: Record<string, string> }>;
 }
 
 /**
@@ -101,9 +107,7 @@ export async function makeSigstoreSetup(dir: string): Promise<SigstoreTestSetup>
   await writeFile(trustedRootPath, JSON.stringify(trustedRoot, null, 2));
   let serial = 1;
 
-  return {
-    trustedRootPath,
-    async bundleFor(subjectDigest, options = {}) {
+  async function issueLeaf(options: { identity?: string; issuer?: string; untrustedCa?: boolean }) {
       const identity = options.identity ?? 'release@tapedeck.test';
       const issuer = options.issuer ?? 'https://issuer.tapedeck.test';
       const ca = options.untrustedCa ? 'rogue' : 'fulcio';
@@ -121,7 +125,52 @@ export async function makeSigstoreSetup(dir: string): Promise<SigstoreTestSetup>
         '-out', `leaf${n}.crt`, '-days', '1', '-extfile', `leaf${n}.ext`], dir);
       const certPem = await readFile(join(dir, `leaf${n}.crt`), 'utf8');
       const certDer = new X509Certificate(certPem).raw;
+      return { leaf, certPem, certDer, n };
+  }
 
+  return {
+    trustedRootPath,
+    async legacyKeyless(manifestDigest, dockerReference, options = {}) {
+      const { leaf, certPem, n } = await issueLeaf(options);
+      const payload = Buffer.from(
+        JSON.stringify({
+          critical: {
+            identity: { 'docker-reference': dockerReference },
+            image: { 'docker-manifest-digest': manifestDigest },
+            type: 'cosign container image signature',
+          },
+          optional: null,
+        }),
+      );
+      const signature = sign('sha256', payload, leaf.privateKey);
+      const body = Buffer.from(
+        JSON.stringify({
+          apiVersion: '0.0.1',
+          kind: 'hashedrekord',
+          spec: {
+            data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } },
+            signature: { content: signature.toString('base64'), publicKey: { content: Buffer.from(certPem).toString('base64') } },
+          },
+        }),
+      );
+      const integratedTime = Math.floor(Date.now() / 1000);
+      const setPayload = canonicalJson({ body: body.toString('base64'), integratedTime, logIndex: n, logID: logId.toString('hex') });
+      const set = sign('sha256', Buffer.from(setPayload), rekor.privateKey);
+      return {
+        payload,
+        annotations: {
+          'dev.cosignproject.cosign/signature': signature.toString('base64'),
+          'dev.sigstore.cosign/certificate': certPem,
+          'dev.sigstore.cosign/chain': '',
+          'dev.sigstore.cosign/bundle': JSON.stringify({
+            SignedEntryTimestamp: set.toString('base64'),
+            Payload: { body: body.toString('base64'), integratedTime, logIndex: n, logID: logId.toString('hex') },
+          }),
+        },
+      };
+    },
+    async bundleFor(subjectDigest, options = {}) {
+      const { leaf, certPem, certDer, n } = await issueLeaf(options);
       const [algorithm, hex] = subjectDigest.split(':');
       const statement = {
         _type: 'https://in-toto.io/Statement/v1',

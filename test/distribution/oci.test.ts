@@ -185,14 +185,11 @@ describe('OCI pull/push against docker-registry (no auth)', { timeout: 120_000 }
       mediaType: OCI_MANIFEST,
       config: { mediaType: WASM_CONFIG, digest: digestOf(config), size: config.length },
       layers: [{ mediaType: 'application/wasm', digest: digestOf(wasm), size: 100 }],
-    }, [wasm, config]).catch(() => undefined);
-    // docker-registry may reject a manifest with wrong sizes; if it accepted it, the pull must fail.
-    const res = await fetch(`${registry.url}/v2/liar/tool/manifests/1`, { headers: { accept: OCI_MANIFEST } });
-    await res.arrayBuffer();
-    if (res.status === 200) {
-      await assert.rejects(fetchOciComponent(`oci://${registry.host}/liar/tool:1`), (e: unknown) =>
-        e instanceof DistributionError && (e.code === 'digest-mismatch' || e.code === 'too-large'));
-    }
+    }, [wasm, config]);
+    await assert.rejects(
+      fetchOciComponent(`oci://${registry.host}/liar/tool:1`),
+      isCode('digest-mismatch', /sends 5008 bytes but its descriptor declares 100/),
+    );
   });
 
   test('Docker v2 manifest media type and application/vnd.wasm.component.v1 layer', async () => {

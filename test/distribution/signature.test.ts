@@ -227,6 +227,37 @@ describe('signatures', { timeout: 180_000 }, () => {
       );
     });
 
+    test("cosign's legacy keyless form (.sig tag with certificate and Rekor bundle annotations)", async () => {
+      const good = await publish('legacy-keyless');
+      const wrong = await publish('legacy-keyless-wrong');
+      for (const [published, who] of [[good, identity], [wrong, 'mallory@evil.test']] as const) {
+        const name = published.uri.split('/signed/')[1].split(':')[0];
+        const { payload, annotations } = await sigstore.legacyKeyless(published.manifestDigest, `${registry.host}/signed/${name}`, { identity: who });
+        await withClient(`signed/${name}`, async (client) => {
+          const { digestOf } = await import('../../src/distribution/transport.js');
+          const config = Buffer.from('{}');
+          await client.pushBlob(payload, digestOf(payload), 'payload');
+          await client.pushBlob(config, digestOf(config), 'config');
+          const manifest = {
+            schemaVersion: 2,
+            mediaType: OCI_MANIFEST,
+            config: { mediaType: 'application/vnd.oci.image.config.v1+json', digest: digestOf(config), size: config.length },
+            layers: [{ mediaType: COSIGN_SIMPLESIGNING, digest: digestOf(payload), size: payload.length, annotations }],
+          };
+          await client.putManifest(signatureTag(published.manifestDigest), Buffer.from(JSON.stringify(manifest)), OCI_MANIFEST);
+        });
+      }
+      const requirement = { keyless: [{ identity, issuer, trustedRootPath: sigstore.trustedRootPath }] };
+      const fetched = await fetchOciComponent(good.uri, { verify: requirement });
+      assert.deepEqual(Buffer.from(fetched.bytes), good.bytes);
+      await assert.rejects(
+        fetchOciComponent(wrong.uri, { verify: requirement }),
+        sigFailed(/tag sha256-[0-9a-f]+\.sig signature 1: certificate identity is 'mallory@evil\.test'/),
+      );
+      // A key-only requirement does not accept a keyless signature.
+      await assert.rejects(fetchOciComponent(good.uri, { verify: { publicKeysPem: [signer.publicKeyPem] } }), sigFailed(/keyless signature, but no keyless identities/));
+    });
+
     test('a bundle for another digest is refused', async () => {
       const published = await publish('keyless-other');
       const bundle = await sigstore.bundleFor(`sha256:${'1'.repeat(64)}`);

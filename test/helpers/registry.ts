@@ -19,6 +19,8 @@ export const REGISTRY_BINARY = process.env.TAPEDECK_DOCKER_REGISTRY ?? '/usr/bin
 export interface RegistryUser {
   username: string;
   password: string;
+  /** OAuth2 refresh token the token server accepts for this user (POST grant_type=refresh_token). */
+  identityToken?: string;
 }
 
 export interface RegistryOptions {
@@ -92,12 +94,27 @@ async function startTokenServer(dir: string, users: RegistryUser[], service: str
   const key = createPrivateKey(await readFile(keyPath));
   const certDer = new X509Certificate(await readFile(certPath)).raw;
   const requests: { scope: string[]; user?: string }[] = [];
-  const server: Server = createServer((req, res) => {
+  const server: Server = createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const scopes = url.searchParams.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
+    let params = url.searchParams;
+    if (req.method === 'POST') {
+      const chunks: Buffer[] = [];
+      for await (const chunk of req) chunks.push(chunk as Buffer);
+      params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+    }
+    const scopes = params.getAll('scope').flatMap((s) => s.split(' ')).filter(Boolean);
     const header = req.headers.authorization ?? '';
     let user: string | undefined;
-    if (header.startsWith('Basic ')) {
+    if (req.method === 'POST') {
+      const match = users.find((x) => x.identityToken && params.get('grant_type') === 'refresh_token' && params.get('refresh_token') === x.identityToken);
+      if (!match) {
+        requests.push({ scope: scopes });
+        res.writeHead(401, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ errors: [{ code: 'UNAUTHORIZED', message: 'invalid refresh token' }] }));
+        return;
+      }
+      user = match.username;
+    } else if (header.startsWith('Basic ')) {
       const [u, ...rest] = Buffer.from(header.slice(6), 'base64').toString('utf8').split(':');
       const p = rest.join(':');
       if (!users.some((x) => x.username === u && x.password === p)) {

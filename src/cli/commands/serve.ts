@@ -28,6 +28,73 @@ interface ServeOptions extends CommonOptions {
   stdio?: boolean;
   bindAddress?: string;
   allowedHost?: string[];
+  authTokenFile?: string;
+  oauthIssuer?: string;
+  oauthAudience?: string;
+  oauthJwksUri?: string;
+  oauthScope?: string[];
+  rateLimit?: string;
+  rateBurst?: string;
+  maxBody?: string;
+  shutdownTimeout?: string;
+}
+
+/** A positive number from an option. */
+function positive(text: string, option: string, integer = false): number {
+  const n = Number(text);
+  if (!Number.isFinite(n) || n <= 0 || (integer && !Number.isInteger(n))) {
+    throw new UsageError(`${option} '${text}': must be a ${integer ? 'whole ' : ''}number greater than 0`);
+  }
+  return n;
+}
+
+/** The bearer token: TAPEDECK_AUTH_TOKEN, or the first line of --auth-token-file (never a command-line value, which ps would show). */
+async function authToken(opts: ServeOptions): Promise<string | undefined> {
+  if (opts.authTokenFile) {
+    const { readFile } = await import('node:fs/promises');
+    let text: string;
+    try {
+      text = await readFile(opts.authTokenFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--auth-token-file ${opts.authTokenFile}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message}`);
+    }
+    const token = text.split(/\r?\n/)[0].trim();
+    if (!token) throw new UsageError(`--auth-token-file ${opts.authTokenFile} is empty`);
+    return token;
+  }
+  return process.env.TAPEDECK_AUTH_TOKEN || undefined;
+}
+
+async function httpSettings(opts: ServeOptions) {
+  const maxBodyBytes = opts.maxBody === undefined ? undefined : await sizeBytes(opts.maxBody, '--max-body');
+  const rps = opts.rateLimit === undefined ? undefined : positive(opts.rateLimit, '--rate-limit');
+  const burst = opts.rateBurst === undefined ? undefined : positive(opts.rateBurst, '--rate-burst', true);
+  if (burst !== undefined && rps === undefined) throw new UsageError('--rate-burst needs --rate-limit');
+  const oauthFlags = [opts.oauthAudience && '--oauth-audience', opts.oauthJwksUri && '--oauth-jwks-uri', opts.oauthScope && '--oauth-scope'].filter(Boolean);
+  if (!opts.oauthIssuer && oauthFlags.length > 0) throw new UsageError(`${oauthFlags.join(', ')} need${oauthFlags.length === 1 ? 's' : ''} --oauth-issuer`);
+  return {
+    maxBodyBytes,
+    rateLimit: rps === undefined ? undefined : { requestsPerSecond: rps, burst: burst ?? Math.max(1, Math.ceil(rps * 2)) },
+    oauth: opts.oauthIssuer
+      ? {
+          issuer: opts.oauthIssuer,
+          audience: opts.oauthAudience,
+          jwksUri: opts.oauthJwksUri,
+          requiredScopes: opts.oauthScope,
+          authorizationServers: [opts.oauthIssuer],
+        }
+      : undefined,
+    shutdownTimeoutMs: opts.shutdownTimeout === undefined ? undefined : parseDuration(opts.shutdownTimeout, '--shutdown-timeout'),
+  };
+}
+
+async function sizeBytes(text: string, option: string): Promise<number> {
+  const { parseMemory } = await import('../../policy/memory.js');
+  try {
+    return parseMemory(text);
+  } catch (error) {
+    throw new UsageError(`${option} '${text}': ${(error as { reason?: string }).reason ?? (error as Error).message}`);
+  }
 }
 
 function addCommonOptions(cmd: Command): Command {
@@ -39,19 +106,16 @@ function addCommonOptions(cmd: Command): Command {
     .option('--timeout <duration>', 'per-call timeout when a policy sets none (default 30s)');
 }
 
-/** The URL clients connect to. */
-export function serverUrl(bindAddress: string, transport: Transport): string {
-  const match = /^(.*):(\d+)$/.exec(bindAddress);
-  let host = match ? match[1] : bindAddress;
-  const port = match ? match[2] : '9001';
-  // A wildcard address is reachable locally through the loopback address.
-  if (host === '0.0.0.0') host = '127.0.0.1';
-  if (host === '[::]' || host === '::') host = '[::1]';
-  return `http://${host}:${port}${transport === 'sse' ? '/sse' : '/mcp'}`;
+/** The MCP endpoint clients connect to, from the server's base URL (a wildcard host becomes loopback). */
+export function endpointUrl(base: string, transport: Transport): string {
+  const url = new URL(base);
+  if (url.hostname === '0.0.0.0') url.hostname = '127.0.0.1';
+  if (url.hostname === '[::]') url.hostname = '[::1]';
+  return `${url.origin}${transport === 'sse' ? '/sse' : '/mcp'}`;
 }
 
 /** What `serve` prints once it listens: the URL and how to connect a client. */
-export function banner(url: string, transport: Transport, components: number, tools: number, authRequired: boolean): string {
+export function banner(url: string, transport: Transport, components: number, tools: number, token: boolean, oauth = false): string {
   const kind = transport === 'sse' ? 'SSE (legacy)' : 'streamable HTTP';
   const clientType = transport === 'sse' ? 'sse' : 'http';
   const lines = [
@@ -60,7 +124,8 @@ export function banner(url: string, transport: Transport, components: number, to
     `  Claude Code: claude mcp add --transport ${clientType} tapedeck ${url}`,
     `  Any client:  {"mcpServers":{"tapedeck":{"type":"${clientType}","url":"${url}"}}}`,
   ];
-  if (authRequired) lines.push('  Auth:        send "Authorization: Bearer $TAPEDECK_AUTH_TOKEN"');
+  if (token) lines.push('  Auth:        clients must send "Authorization: Bearer <token>" (add --header to the claude command)');
+  if (oauth) lines.push('  Auth:        OAuth 2.1 access tokens required (see /.well-known/oauth-protected-resource)');
   lines.push('  Stop with Ctrl+C.');
   return `${lines.join('\n')}\n`;
 }
@@ -69,6 +134,8 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
   const ctx = new CliContext(cmd, { bindAddress: opts.bindAddress, defaultLogLevel: 'info' });
   const config = await ctx.config();
   const timeoutMs = opts.timeout === undefined ? undefined : parseDuration(opts.timeout, '--timeout');
+  const http = await httpSettings(opts);
+  const token = await authToken(opts);
 
   // Validate everything that can be wrong before anything starts or changes.
   const manifestModule = opts.manifest ? await import('../../config/manifest.js') : undefined;
@@ -84,6 +151,7 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
   for (const key of fromManifest.missing) logger.warn({ key }, `manifest environment ${key}: not set in tapedeck's environment; the component gets no value unless a secret or --env provides one`);
 
   const deck = await ctx.openDeck({ watch: true, environment: values, timeoutMs, logger });
+  let running: import('../../server/index.js').RunningServer | undefined;
   let closing = false;
   const shutdown = async (code: number) => {
     if (closing) return;
@@ -96,24 +164,24 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
     await deck.close().catch(() => undefined);
     process.exit(code);
   };
-  let running: { close(): Promise<void> } | undefined;
   try {
     if (manifest && manifestModule) await manifestModule.applyManifest(deck, manifest, logger);
     const { startServer } = await import('../../server/index.js');
-    const authToken = process.env.TAPEDECK_AUTH_TOKEN || undefined;
     running = await startServer(deck, {
       transport,
       bindAddress: config.bindAddress,
       allowedHosts: opts.allowedHost ?? config.allowedHosts,
       disableBuiltinTools: Boolean(opts.disableBuiltinTools),
-      authToken,
+      authToken: token,
+      ...http,
       logger,
       version: packageVersion(),
     });
     if (transport !== 'stdio') {
-      const url = serverUrl(addressOf(running) ?? config.bindAddress, transport);
+      const base = running.url ?? `http://${config.bindAddress}`;
+      const url = endpointUrl(base, transport);
       const components = deck.listComponents();
-      process.stdout.write(banner(url, transport, components.length, deck.listTools().length, Boolean(authToken)));
+      process.stdout.write(banner(url, transport, components.length, deck.listTools().length, Boolean(token), Boolean(http.oauth)));
     }
     logComponents(deck, logger);
   } catch (error) {
@@ -122,31 +190,8 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
   }
   process.once('SIGINT', () => void shutdown(0));
   process.once('SIGTERM', () => void shutdown(0));
-  const closed = (running as { closed?: Promise<unknown> }).closed;
-  if (closed) {
-    await closed;
-    await shutdown(0);
-  } else {
-    await new Promise<never>(() => undefined);
-  }
-}
-
-/** The address the server actually listens on (differs from the configured one with port 0). */
-function addressOf(running: unknown): string | undefined {
-  const r = running as { address?: unknown; url?: unknown };
-  if (typeof r.address === 'string') return r.address;
-  if (r.address && typeof r.address === 'object') {
-    const a = r.address as { address?: string; port?: number; family?: string };
-    if (a.address && a.port !== undefined) return `${a.family === 'IPv6' || a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}`;
-  }
-  if (typeof r.url === 'string') {
-    try {
-      return new URL(r.url).host;
-    } catch {
-      return undefined;
-    }
-  }
-  return undefined;
+  await running.closed;
+  await shutdown(0);
 }
 
 function logComponents(deck: Tapedeck, logger: Logger): void {
@@ -162,7 +207,16 @@ export function registerServe(program: Command): void {
     .option('--sse', 'serve the legacy SSE transport at http://<bind-address>/sse')
     .option('--stdio', 'serve over stdin/stdout instead (same as: tapedeck run)')
     .option('--bind-address <host:port>', 'address to listen on (default 127.0.0.1:9001; env TAPEDECK_BIND_ADDRESS, or BIND_HOST/PORT)')
-    .option('--allowed-host <host>', 'accept this Host header (repeatable; default: loopback names only)', collect);
+    .option('--allowed-host <host>', 'also accept this Host/Origin (name, *.domain or *; repeatable; default: loopback only)', collect)
+    .option('--auth-token-file <file>', 'require this bearer token (first line of the file); or set TAPEDECK_AUTH_TOKEN')
+    .option('--oauth-issuer <url>', 'require OAuth 2.1 access tokens (JWT) from this issuer')
+    .option('--oauth-audience <url>', 'expected token audience (default: <server url>/mcp)')
+    .option('--oauth-jwks-uri <url>', "issuer's JWKS (default: discovered from the issuer metadata)")
+    .option('--oauth-scope <scope>', 'scope every token must carry (repeatable)', collect)
+    .option('--rate-limit <per-second>', 'requests per second per client (token bucket; off by default)')
+    .option('--rate-burst <n>', 'bucket size for --rate-limit (default: twice the rate)')
+    .option('--max-body <size>', 'largest request body, e.g. 4Mi (default 4Mi)')
+    .option('--shutdown-timeout <duration>', 'how long Ctrl+C/SIGTERM waits for running calls (default 10s)');
   addCommonOptions(serve).action(async (opts: ServeOptions, cmd: Command) => {
     const chosen = [opts.sse && '--sse', opts.streamableHttp && '--streamable-http', opts.stdio && '--stdio'].filter(Boolean);
     if (chosen.length > 1) throw new UsageError(`${chosen.join(' and ')} cannot be used together: choose one transport`);

@@ -105,7 +105,7 @@ export function registerTool(program: Command): void {
       });
       if (outcome.isError) {
         if (outcome.text) ctx.note(outcome.text.startsWith('Error: ') ? outcome.text : `Error: ${outcome.text}`);
-        process.exitCode = ExitCode.toolError;
+        process.exitCode = outcome.failure === 'invalid-arguments' ? ExitCode.usage : ExitCode.toolError;
       }
     });
 }

@@ -38,11 +38,11 @@ function checkPreamble(bytes: Uint8Array): void {
     if (bytes.length < 4 && MAGIC.slice(0, bytes.length).every((b, i) => bytes[i] === b) && bytes.length > 0) {
       throw malformed(`the file ends inside the preamble (${bytes.length} bytes)`, bytes.length);
     }
-    const found = bytes.length === 0 ? 'an empty file' : `bytes ${hex(head)}`;
+    const found = bytes.length === 0 ? 'the file is empty' : `the file starts with ${hex(head)} instead of 00 61 73 6d`;
     const looksLikeText = /^\s*\(/.test(new TextDecoder().decode(bytes.subarray(0, 64)));
     throw new ComponentDecodeError(
       'not-wasm',
-      `not a WebAssembly binary (expected the \\0asm magic 00 61 73 6d, found ${found}); ` +
+      `not a WebAssembly binary (expected the \\0asm magic): ${found}; ` +
         (looksLikeText
           ? 'this looks like WebAssembly text (WAT); compile it first with `wasm-tools parse component.wat -o component.wasm`'
           : 'pass a compiled WebAssembly component (.wasm)'),
@@ -54,7 +54,7 @@ function checkPreamble(bytes: Uint8Array): void {
   if (layer === 0) {
     throw new ComponentDecodeError(
       'core-module',
-      `this is a core WebAssembly module (version ${version}), not a component; tapedeck runs WebAssembly components (WASI 0.2). ${MAKE_A_COMPONENT}`,
+      `this is a core WebAssembly module, not a component: tapedeck runs WebAssembly components (WASI 0.2). ${MAKE_A_COMPONENT}`,
     );
   }
   if (layer !== COMPONENT_LAYER) {
@@ -113,6 +113,6 @@ export function decodeComponent(bytes: Uint8Array): ComponentInfo {
   }
 
   const info: ComponentInfo = { functions, unsupported, imports: top.importNames };
-  attachDocs(info, ctx.docs as Record<string, unknown>[]);
+  attachDocs(info, ctx.docs);
   return info;
 }

@@ -59,7 +59,7 @@ export interface DecodeContext {
   /** Names that imports and exports gave to type definitions, first one wins. */
   names: Map<TypeDef, string>;
   /** Parsed `package-docs` custom sections. */
-  docs: unknown[];
+  docs: Record<string, unknown>[];
 }
 
 /**
@@ -72,9 +72,15 @@ export class Scope {
   readonly instances: Exports[] = [];
   readonly components: ComponentDef[] = [];
   values = 0;
+  /** How many scopes enclose this one; bounded so hostile nesting cannot exhaust the stack. */
+  readonly depth: number;
 
-  constructor(readonly parent?: Scope) {}
+  constructor(readonly parent?: Scope) {
+    this.depth = parent ? parent.depth + 1 : 0;
+  }
 }
+
+export const MAX_SCOPE_DEPTH = 100;
 
 export function strip(def: TypeDef): TypeDef {
   while (def.k === 'named') def = def.target;

@@ -110,7 +110,10 @@ export class Reader {
 
   /** A reader over the next `size` bytes; this reader moves past them. */
   sub(size: number, what: string): Reader {
-    if (this.pos + size > this.end) this.fail(`${what} of ${size} bytes extends past the end of its enclosing range (${this.end - this.pos} bytes left)`);
+    if (this.pos + size > this.end) {
+      const limit = this.end === this.bytes.length ? 'the end of the file' : 'the end of its enclosing section';
+      this.fail(`${what} of ${size} bytes extends past ${limit} (${this.end - this.pos} bytes left)`);
+    }
     const r = new Reader(this.bytes, this.pos, this.pos + size);
     this.pos += size;
     return r;

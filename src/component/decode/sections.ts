@@ -6,7 +6,7 @@ import { parsePackageDocs } from './docs.js';
 import { Reader } from './reader.js';
 import { addItem, named, Scope, type ComponentDef, type DecodeContext, type Exports, type Item } from './model.js';
 import { readAlias, readExternName, readSortIdx, typeAt } from './scope.js';
-import { readExternDesc, readResultList, readType, readValType } from './types.js';
+import { nestedScope, readExternDesc, readResultList, readType, readValType } from './types.js';
 
 export const MAGIC = [0x00, 0x61, 0x73, 0x6d];
 export const COMPONENT_VERSION = 0x0d;
@@ -25,8 +25,8 @@ export function readComponentBody(r: Reader, scope: Scope, ctx: DecodeContext): 
   while (!r.done) {
     const at = r.pos;
     const id = r.u8('a section id');
-    const what = SECTION_NAMES[id] ? `${SECTION_NAMES[id]} section` : `section ${id}`;
-    if (!SECTION_NAMES[id]) r.fail(`unknown section id ${id}`, at);
+    if (SECTION_NAMES[id] === undefined) r.fail(`unknown section id ${id}`, at);
+    const what = `${SECTION_NAMES[id]} section`;
     const size = r.u32(`the size of the ${what}`);
     const s = r.sub(size, `the ${what}`);
     switch (id) {
@@ -40,7 +40,7 @@ export function readComponentBody(r: Reader, scope: Scope, ctx: DecodeContext): 
         break;
       case 4:
         readPreamble(s, 'nested component');
-        scope.components.push(readComponentBody(s, new Scope(scope), ctx));
+        scope.components.push(readComponentBody(s, nestedScope(s, scope), ctx));
         break;
       case 5:
         s.vec('instance', () => scope.instances.push(readInstance(s, scope, ctx)));
@@ -101,7 +101,10 @@ export function readPreamble(r: Reader, what: string): void {
 
 function readCustom(s: Reader, ctx: DecodeContext): void {
   const name = s.name('a custom section name');
-  if (name === 'package-docs') {
+  // `tapedeck:package-docs` has the same format. jco refuses a `package-docs`
+  // section that documents interfaces outside the component's root package
+  // ("missing interface"), so tapedeck's example build puts interface docs there.
+  if (name === 'package-docs' || name === 'tapedeck:package-docs') {
     const docs = parsePackageDocs(s.bytes.subarray(s.pos, s.end));
     if (docs !== undefined) ctx.docs.push(docs);
   }

@@ -4,7 +4,7 @@
  */
 import type { PrimitiveKind } from '../wit-types.js';
 import type { Reader } from './reader.js';
-import { addItem, named, Scope, type DecodeContext, type Exports, type Item, type TypeDef, type ValRef } from './model.js';
+import { addItem, MAX_SCOPE_DEPTH, named, Scope, type DecodeContext, type Exports, type Item, type TypeDef, type ValRef } from './model.js';
 import { readAlias, readExternName, typeAt } from './scope.js';
 
 const PRIMITIVES: Record<number, PrimitiveKind> = {
@@ -44,15 +44,18 @@ function readLabelled(r: Reader, scope: Scope, what: string): { name: string; ty
   return r.vec(what, () => ({ name: r.name(`a ${what} name`), type: readValType(r, scope) }));
 }
 
-/** `resultlist ::= 0x00 valtype | 0x01 0x00` (the historical named-results form is accepted when empty). */
+/**
+ * `resultlist ::= 0x00 valtype | 0x01 0x00`. Older binaries may still carry
+ * the since-removed named results (`0x01 vec(labelvaltype)`); they are read
+ * and reported as unsupported rather than failing the whole component.
+ */
 export function readResultList(r: Reader, scope: Scope): ValRef | undefined {
   const at = r.pos;
   const b = r.u8('a function result');
   if (b === 0x00) return readValType(r, scope);
   if (b === 0x01) {
-    const count = r.u32('the number of named results');
-    if (count === 0) return undefined;
-    return r.fail('named function results are no longer part of the component model', at);
+    const named = readLabelled(r, scope, 'named result');
+    return named.length === 0 ? undefined : { k: 'unsupported', what: 'named function results (an older component-model encoding)' };
   }
   return r.fail(`unknown function result encoding 0x${b.toString(16)}`, at);
 }
@@ -139,8 +142,14 @@ function readDefValType(r: Reader, scope: Scope, b: number, at: number): TypeDef
 }
 
 /** `componenttype ::= 0x41 vec(componentdecl)`; imports and exports get their own index space. */
-function readComponentType(r: Reader, parent: Scope, ctx: DecodeContext): TypeDef {
+export function nestedScope(r: Reader, parent: Scope): Scope {
   const scope = new Scope(parent);
+  if (scope.depth > MAX_SCOPE_DEPTH) r.fail(`components and types are nested more than ${MAX_SCOPE_DEPTH} levels deep`);
+  return scope;
+}
+
+function readComponentType(r: Reader, parent: Scope, ctx: DecodeContext): TypeDef {
+  const scope = nestedScope(r, parent);
   const imports: Exports = new Map();
   const exports: Exports = new Map();
   r.vec('component type declaration', () => {
@@ -158,7 +167,7 @@ function readComponentType(r: Reader, parent: Scope, ctx: DecodeContext): TypeDe
 }
 
 function readInstanceType(r: Reader, parent: Scope, ctx: DecodeContext): TypeDef {
-  const scope = new Scope(parent);
+  const scope = nestedScope(r, parent);
   const exports: Exports = new Map();
   r.vec('instance type declaration', () => readInstanceDecl(r, scope, ctx, exports));
   return { k: 'instance', exports };

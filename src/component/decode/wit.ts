@@ -7,6 +7,8 @@ class Unsupported extends Error {}
 
 /** Beyond this many type nodes in one signature, give up (shared types can expand exponentially). */
 const MAX_NODES = 50_000;
+/** Types nested deeper than this are refused rather than risking the stack. */
+const MAX_DEPTH = 100;
 
 interface Conversion {
   names: Map<TypeDef, string>;
@@ -28,8 +30,10 @@ export function isResource(def: TypeDef): boolean {
   return strip(def).k === 'resource';
 }
 
-function toWit(ref: ValRef, c: Conversion): WitType {
+function toWit(ref: ValRef, c: Conversion, depth = 0): WitType {
   if (++c.nodes > MAX_NODES) throw new Unsupported(`its types are too large (more than ${MAX_NODES} type nodes)`);
+  if (depth > MAX_DEPTH) throw new Unsupported(`its types are nested more than ${MAX_DEPTH} levels deep`);
+  const inner = (r: ValRef) => toWit(r, c, depth + 1);
   if (typeof ref === 'string') return { kind: ref };
   const def = strip(ref);
   const n = nameOf(ref, c.names);
@@ -38,27 +42,27 @@ function toWit(ref: ValRef, c: Conversion): WitType {
     case 'prim':
       return { kind: def.prim };
     case 'record':
-      return { kind: 'record', ...name, fields: def.fields.map((f) => ({ name: f.name, type: toWit(f.type, c) })) };
+      return { kind: 'record', ...name, fields: def.fields.map((f) => ({ name: f.name, type: inner(f.type) })) };
     case 'variant':
       return {
         kind: 'variant',
         ...name,
-        cases: def.cases.map((k) => (k.type === undefined ? { name: k.name } : { name: k.name, type: toWit(k.type, c) })),
+        cases: def.cases.map((k) => (k.type === undefined ? { name: k.name } : { name: k.name, type: inner(k.type) })),
       };
     case 'enum':
       return { kind: 'enum', ...name, names: [...def.names] };
     case 'flags':
       return { kind: 'flags', ...name, names: [...def.names] };
     case 'list':
-      return { kind: 'list', element: toWit(def.element, c) };
+      return { kind: 'list', element: inner(def.element) };
     case 'tuple':
-      return { kind: 'tuple', types: def.types.map((t) => toWit(t, c)) };
+      return { kind: 'tuple', types: def.types.map((t) => inner(t)) };
     case 'option':
-      return { kind: 'option', type: toWit(def.type, c) };
+      return { kind: 'option', type: inner(def.type) };
     case 'result': {
       const out: WitType = { kind: 'result' };
-      if (def.ok !== undefined) out.ok = toWit(def.ok, c);
-      if (def.err !== undefined) out.err = toWit(def.err, c);
+      if (def.ok !== undefined) out.ok = inner(def.ok);
+      if (def.err !== undefined) out.err = inner(def.err);
       return out;
     }
     case 'own':
@@ -95,13 +99,17 @@ export function describeFunction(
     return { ok: false, reason: 'async functions are not supported (component-model async); export a synchronous function instead' };
   }
   const c: Conversion = { names, resources: new Set(), nodes: 0 };
-  let fn: ExportedFunction;
+  let where = '';
+  const convert = (ref: ValRef, at: string): WitType => {
+    where = at;
+    return toWit(ref, c);
+  };
+  const fn: ExportedFunction = iface === undefined ? { name, params: [] } : { interface: iface, name, params: [] };
   try {
-    fn = { name, params: type.params.map((p) => ({ name: p.name, type: toWit(p.type, c) })) };
-    if (iface !== undefined) fn = { interface: iface, ...fn };
-    if (type.result !== undefined) fn.result = toWit(type.result, c);
+    for (const p of type.params) fn.params.push({ name: p.name, type: convert(p.type, `parameter "${p.name}"`) });
+    if (type.result !== undefined) fn.result = convert(type.result, 'result');
   } catch (e) {
-    if (e instanceof Unsupported) return { ok: false, reason: e.message };
+    if (e instanceof Unsupported) return { ok: false, reason: `${e.message} (${where})` };
     throw e;
   }
   const annotated = ANNOTATION.exec(name);

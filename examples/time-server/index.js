@@ -1,0 +1,5 @@
+export const time = {
+  getCurrentTime() {
+    return new Date().toISOString();
+  },
+};
