@@ -33,7 +33,7 @@ function attempt(op, path, fn) {
 
 function openDirectory(path) {
   const [dir, rel] = locate(path);
-  return rel === '.' ? dir : dir.openAt({ symlinkFollow: true }, rel, { directory: true }, { read: true });
+  return dir.openAt({ symlinkFollow: true }, rel, { directory: true }, { read: true });
 }
 
 export function listDirectory(path) {

@@ -146,11 +146,13 @@ test('network: denied until granted; the grant is exact to host and port', async
   assert.equal(requests.length, 1);
 });
 
-test('network: a redirect to a host that is not granted is checked again and refused', async () => {
+test('network: redirects are not followed by the host; following one by hand is checked again', async () => {
   requests.length = 0;
   await t.deck.grantPermission('fetch', { kind: 'network', host: `127.0.0.1:${serverPort}` });
   const result = await t.deck.callTool('fetch', { url: `http://127.0.0.1:${serverPort}/redirect` });
-  assert.ok(result.denials.some((d) => d.kind === 'network' && d.target.includes('127.0.0.2')), JSON.stringify(result));
+  assert.deepEqual(result.structured, { result: { ok: '302 ' } });
+  const followed = await t.deck.callTool('fetch', { url: `http://127.0.0.2:${serverPort}/target` });
+  assert.ok(followed.denials.some((d) => d.kind === 'network' && d.target.includes('127.0.0.2')), JSON.stringify(followed));
   assert.deepEqual(requests, [`127.0.0.1:${serverPort} /redirect`]);
 });
 

@@ -43,6 +43,7 @@ test('fetch: a network denial is an extra text item with the grant; metrics and 
     assert.equal(denied.isError, true);
     const items = texts(denied);
     assert.equal(items.length, 2, items.join(' | '));
+    assert.match(items[0], /^\{"err":"fetch http:\/\/127\.0\.0\.1:\d+\/page failed/);
     assert.match(items[1], /127\.0\.0\.1/);
     assert.match(items[1], /— grant it with: tapedeck permission grant network fetch /);
 
@@ -58,7 +59,7 @@ test('fetch: a network denial is an extra text item with the grant; metrics and 
     assert.equal(grant.isError ?? false, false, texts(grant).join());
     const allowed = await client.callTool({ name: 'fetch', arguments: { url: `${webUrl}/page` } });
     assert.equal(allowed.isError, false, texts(allowed).join());
-    assert.deepEqual(texts(allowed), ['200 hello from /page']);
+    assert.deepEqual(texts(allowed), ['{"ok":"200 hello from /page"}']);
     assert.deepEqual(allowed.structuredContent, { result: { ok: '200 hello from /page' } });
   } finally {
     await client.close();
@@ -89,7 +90,7 @@ test('filesystem: a storage denial names the grant; after grant-storage-permissi
     assert.equal(grant.isError ?? false, false, texts(grant).join());
     const read = await client.callTool({ name: 'read-file', arguments: { path: join(data, 'notes.txt') } });
     assert.equal(read.isError, false, texts(read).join());
-    assert.deepEqual(texts(read), ['remember the milk']);
+    assert.deepEqual(texts(read), ['{"ok":"remember the milk"}']);
     const m = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(m, /tapedeck_denials_total\{component="filesystem",kind="storage"\} [1-9]/);
   } finally {
@@ -112,7 +113,7 @@ test('graceful shutdown: a slow call that succeeds finishes and is answered befo
     await s.running.close();
     const result = await inFlight;
     assert.equal(result.isError, false, texts(result).join());
-    assert.deepEqual(texts(result), ['200 hello from /slow']);
+    assert.deepEqual(result.structuredContent, { result: { ok: '200 hello from /slow' } });
     assert.ok(Date.now() - started >= 1400);
   } finally {
     await client.close().catch(() => undefined);

@@ -98,16 +98,28 @@ export function registerTool(program: Command): void {
       const environment = await componentEnvironment(config, { env: opts.env, envFile: opts.envFile });
       for (const key of environment.missing) ctx.note(`warning: --env ${key}: ${key} is not set in tapedeck's environment; nothing is passed`);
       const outcome = await ctx.withDeck((deck) => deck.callTool(name, args), { environment: environment.values, timeoutMs });
-      for (const denial of outcome.denials) ctx.note(`denied: ${denial.message}\n  grant it with: ${denial.grant}`);
+      for (const denial of outcome.denials) {
+        ctx.note(denial.message.includes(denial.grant) ? `denied: ${denial.message}` : `denied: ${denial.message}\n  grant it with: ${denial.grant}`);
+      }
       await ctx.print({
         data: callResult(outcome),
         table: () => (outcome.isError ? '' : outcome.text),
       });
       if (outcome.isError) {
-        if (outcome.text) ctx.note(outcome.text.startsWith('Error: ') ? outcome.text : `Error: ${outcome.text}`);
+        const text = errorText(outcome);
+        if (text) ctx.note(text.startsWith('Error: ') ? text : `Error: ${text}`);
         process.exitCode = outcome.failure === 'invalid-arguments' ? ExitCode.usage : ExitCode.toolError;
       }
     });
+}
+
+/** The error to show a person: a WIT `err` payload unwrapped (`{"err":"x"}` -> `x`). */
+function errorText(outcome: ToolCallOutcome): string {
+  const result = outcome.structured?.result as { err?: unknown } | undefined;
+  if (result && typeof result === 'object' && Object.keys(result).length === 1 && 'err' in result) {
+    return typeof result.err === 'string' ? result.err : JSON.stringify(result.err);
+  }
+  return outcome.text;
 }
 
 function indent(text: string): string {
