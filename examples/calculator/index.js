@@ -22,7 +22,9 @@ export const calculator = {
     return { x: x / points.length, y: y / points.length };
   },
   classify(n) {
-    const v = BigInt(n);
+    // componentize-js 0.23 hands s64 arguments over as their unsigned value
+    // (-5 arrives as 2^64 - 5): reinterpret them as signed.
+    const v = BigInt.asIntN(64, BigInt(n));
     return v < 0n ? 'negative' : v === 0n ? 'zero' : 'positive';
   },
   parseOp(text) {
@@ -67,6 +69,50 @@ export const calculator = {
     const chars = [...text];
     if (index >= chars.length) throw `index ${index} is past the end (${chars.length} characters)`;
     return chars[index];
+  },
+  negateAll(values) {
+    return values.map((v) => BigInt.asIntN(64, -BigInt(v)));
+  },
+  narrow(n) {
+    const v = BigInt(n);
+    return {
+      asS8: Number(BigInt.asIntN(8, v)),
+      asS16: Number(BigInt.asIntN(16, v)),
+      asS32: Number(BigInt.asIntN(32, v)),
+      asU8: Number(BigInt.asUintN(8, v)),
+      asU16: Number(BigInt.asUintN(16, v)),
+      asU32: Number(BigInt.asUintN(32, v)),
+      fitsU8: v >= 0n && v <= 255n,
+    };
+  },
+  toHex(b, upper) {
+    const hex = b.toString(16).padStart(2, '0');
+    return upper ? hex.toUpperCase() : hex;
+  },
+  apply(op) {
+    switch (op.tag) {
+      case 'add':
+        return op.val[0] + op.val[1];
+      case 'negate':
+        return -op.val;
+      default:
+        return 0;
+    }
+  },
+  opposite(s) {
+    return s === 'negative' ? 'positive' : s === 'positive' ? 'negative' : 'zero';
+  },
+  orDefault(value, fallback) {
+    return value === undefined ? fallback : value;
+  },
+  unwrapOr(r, fallback) {
+    return r.tag === 'ok' ? r.val : fallback;
+  },
+  swap(pair) {
+    return [pair[1], pair[0]];
+  },
+  midpoint(a, b) {
+    return { x: (a.x + b.x) / 2, y: (a.y + b.y) / 2 };
   },
 };
 

@@ -3,18 +3,32 @@ import { getDirectories } from 'wasi:filesystem/preopens@0.2.12';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-/** Finds the preopened directory that covers `path` (longest prefix) and the path relative to it. */
+/** A guest path without `.` segments and repeated or trailing slashes ("" for the root). */
+function clean(path) {
+  return path
+    .split('/')
+    .filter((segment) => segment !== '' && segment !== '.')
+    .join('/');
+}
+
+/**
+ * Finds the preopened directory that covers `path` (the longest guest-path
+ * prefix) and the path relative to it. Guest paths are absolute (`/data/x`);
+ * a preopen with a relative guest path (`data`) also matches `/data/x`.
+ * `..` is passed through: the host refuses to let it escape a preopen.
+ */
 function locate(path) {
-  if (!path.startsWith('/')) throw `path must be absolute (start with /): ${path}`;
+  if (typeof path !== 'string' || path === '') throw 'path must not be empty';
+  const wanted = clean(path);
   let best;
   for (const [descriptor, guestPath] of getDirectories()) {
-    const prefix = guestPath.endsWith('/') ? guestPath : `${guestPath}/`;
-    if (path === guestPath || path.startsWith(prefix) || guestPath === '/') {
-      if (!best || guestPath.length > best[1].length) best = [descriptor, guestPath];
+    const base = clean(guestPath);
+    if (base === '' || wanted === base || wanted.startsWith(`${base}/`)) {
+      if (!best || base.length > best[1].length) best = [descriptor, base];
     }
   }
   if (!best) throw `no granted directory covers ${path}`;
-  const relative = path.slice(best[1].length).replace(/^\/+/, '');
+  const relative = wanted.slice(best[1].length).replace(/^\/+/, '');
   return [best[0], relative === '' ? '.' : relative];
 }
 
@@ -48,6 +62,8 @@ export function listDirectory(path) {
 export function readFile(path) {
   return attempt('read-file', path, () => {
     const [dir, rel] = locate(path);
+    // Reading a directory would fail in the host's read, not with a WASI code.
+    if (dir.statAt({ symlinkFollow: true }, rel).type === 'directory') throw 'is-directory';
     const file = dir.openAt({ symlinkFollow: true }, rel, {}, { read: true });
     const chunks = [];
     let offset = 0n;

@@ -62,6 +62,8 @@ export interface TapedeckOptions {
   fetch?: FetchOptions;
   /** Per-stream cap on captured guest stdout/stderr per call. */
   maxOutputBytes?: number;
+  /** Cap on a tool result (roughly its JSON size); larger results are dropped in the worker. */
+  maxResultBytes?: number;
 }
 
 export class ToolNotFoundError extends Error {
@@ -95,6 +97,7 @@ const DEFAULTS = {
   maxQueuedCalls: 64,
   idleMs: 5 * 60_000,
   maxOutputBytes: 64 * 1024,
+  maxResultBytes: 16 * 1024 * 1024,
 };
 
 export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckApi {
@@ -130,6 +133,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       maxQueuedCalls: options.maxQueuedCalls ?? DEFAULTS.maxQueuedCalls,
       idleMs: options.idleMs ?? DEFAULTS.idleMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
+      maxResultBytes: options.maxResultBytes ?? DEFAULTS.maxResultBytes,
     };
     this.emptyRoot = join(this.store.cacheDir, 'empty-root');
     this.protectedHostPaths = [resolve(options.componentDir), resolve(options.secretsDir)];
@@ -175,7 +179,9 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     const id = options.id ?? source.id;
     assertValidId(id);
     const digest = sha256Hex(source.bytes);
-    if (options.digest && normaliseDigest(options.digest) !== digest) {
+    const pinMatches = (pin: string) =>
+      normaliseDigest(pin) === digest || (source.manifestDigest !== undefined && normaliseDigest(pin) === normaliseDigest(source.manifestDigest));
+    if (options.digest && !pinMatches(options.digest)) {
       throw new Error(
         `digest mismatch for ${source.sourceUri}: expected ${options.digest}, got sha256:${digest}. The component changed since the digest was recorded; refusing to load it`,
       );
@@ -422,6 +428,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       maxQueued: this.settings.maxQueuedCalls,
       idleMs: this.settings.idleMs,
       maxOutputBytes: this.settings.maxOutputBytes,
+      maxResultBytes: this.settings.maxResultBytes,
       prepare: async () => {
         const artifact = await ensureTranspiled(this.store.cacheDir, digest, () => this.store.readBytes(id));
         return { moduleUrl: artifact.moduleUrl, coreModules: await compileCoreModules(artifact, memoryBytes) };
@@ -508,6 +515,13 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
           return { text: `Error: ${prefix} returned a value that does not match its WIT type: ${(error as Error).message}`, isError: true, failure: 'trap', denials };
         }
       }
+      case 'too-large':
+        return {
+          text: `Error: ${prefix} returned a result larger than ${formatMemory(outcome.limit)} from tool '${tool.definition.name}'; the result was dropped. Ask for less data (e.g. a smaller range)`,
+          isError: true,
+          failure: 'too-large',
+          denials,
+        };
       case 'exit':
         return {
           text: `Error: ${prefix} exited with code ${outcome.code} during tool '${tool.definition.name}'; the call was ended and the component restarted`,

@@ -48,8 +48,8 @@ export interface ToolCallOutcome {
   /** Text for `content[0].text`. */
   text: string;
   isError: boolean;
-  /** Set when the call failed in the sandbox (trap, timeout, exit, out of memory, denied). */
-  failure?: 'invalid-arguments' | 'trap' | 'timeout' | 'exit' | 'out-of-memory' | 'busy' | 'guest-error';
+  /** Set when the call failed in the sandbox (trap, timeout, exit, out of memory, denied, result too large). */
+  failure?: 'invalid-arguments' | 'trap' | 'timeout' | 'exit' | 'out-of-memory' | 'busy' | 'guest-error' | 'too-large';
   denials: Denial[];
   componentId: string;
   durationMs: number;

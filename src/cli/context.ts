@@ -9,8 +9,9 @@ import type { Tapedeck } from '../app/tapedeck.js';
 import { loadConfig, type LogLevel, type TapedeckConfig } from '../config/config.js';
 import { UsageError } from './errors.js';
 import { render, resolveFormat, writeStdout, type Printable } from './output.js';
+import { fetchOptionsFrom, type DistributionFlags } from './distribution-options.js';
 
-export interface GlobalOptions {
+export interface GlobalOptions extends DistributionFlags {
   componentDir?: string;
   pluginDir?: string;
   secretsDir?: string;
@@ -24,6 +25,8 @@ export interface OpenOptions {
   environment?: Record<string, string>;
   timeoutMs?: number;
   logger?: Logger;
+  /** A person watches this command (progress bars on a TTY); false for servers. */
+  interactive?: boolean;
 }
 
 export class CliContext {
@@ -81,7 +84,13 @@ export class CliContext {
       logger,
       watch: options.watch ?? false,
       timeoutMs: options.timeoutMs,
+      fetch: await this.fetchOptions(options.interactive ?? !options.watch),
     });
+  }
+
+  /** Options for fetching from registries and HTTPS, from the global flags. */
+  fetchOptions(interactive = true) {
+    return fetchOptionsFrom(this.globals, { interactive });
   }
 
   /** Opens the runtime, runs `work`, and always closes it. */

@@ -17,6 +17,7 @@ import { registerTool } from './commands/tool.js';
 import { debugDetails, ExitCode, exitCodeFor, formatError } from './errors.js';
 import { OUTPUT_FORMATS } from './output.js';
 import { packageVersion } from './version.js';
+import { addDistributionOptions } from './distribution-options.js';
 
 /** Width the help is wrapped at, fixed so the README's CLI reference is the same on every machine. */
 export const HELP_WIDTH = 100;
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
       new Option('-o, --output-format <format>', 'output format (default: table on a terminal, json otherwise)').choices([...OUTPUT_FORMATS]),
     )
     .addOption(new Option('--log-level <level>', 'log level; logs go to stderr (env TAPEDECK_LOG_LEVEL)').choices([...LOG_LEVELS]));
+  addDistributionOptions(program);
 
   registerServe(program);
   registerRun(program);
@@ -54,6 +56,13 @@ export function buildProgram(): Command {
   registerInspect(program);
   registerManifest(program);
   registerCompletion(program);
+  const hint = (cmd: Command) => {
+    for (const sub of cmd.commands) {
+      sub.addHelpText('after', '\nGlobal options (--component-dir, --secrets-dir, --config, -o, --log-level): see tapedeck --help');
+      hint(sub);
+    }
+  };
+  hint(program);
   program.addHelpText(
     'after',
     '\nExit codes: 0 ok, 1 failure, 2 invalid usage/config/manifest, 3 not found, 4 the invoked tool returned an error.\n' +

@@ -391,7 +391,7 @@ export async function applyManifest(deck: Tapedeck, manifest: Manifest, logger: 
       } else {
         // Learn the bytes' digest (and, for remote URIs without a name, the id) without changing anything.
         const { resolveSource } = await import('../loader/resolve.js');
-        const source = await resolveSource(c.resolvedUri, c.digest ? ({ expectedDigest: c.digest } as never) : {});
+        const source = await resolveSource(c.resolvedUri, c.digest ? { expectedDigest: c.digest } : {});
         const digest = `sha256:${await sha256Hex(source.bytes)}`;
         if (c.digest && digest !== c.digest) {
           throw new ManifestError(`digest mismatch: the manifest pins ${c.digest} but ${c.uri} has ${digest}; nothing was changed`);

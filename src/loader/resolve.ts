@@ -15,5 +15,6 @@ export async function resolveSource(uri: string, options: FetchOptions = {}): Pr
     sourceUri: fetched.sourceUri,
     policyYaml: fetched.policyYaml,
     verifiedDigest: fetched.digest,
+    manifestDigest: fetched.manifestDigest,
   };
 }

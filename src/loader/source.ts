@@ -17,6 +17,8 @@ export interface ComponentSource {
   policyYaml?: string;
   /** Digest of the component bytes as verified by the fetcher, if any. */
   verifiedDigest?: string;
+  /** For OCI: digest of the manifest the component came from (a pin may name either). */
+  manifestDigest?: string;
 }
 
 export class SourceError extends Error {

@@ -10,7 +10,7 @@ import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit,
 export interface RunnerOptions {
   componentId: string;
   /** Returns what a new worker needs (transpiled module URL, compiled core modules). */
-  prepare: () => Promise<Omit<WorkerInit, 'componentId' | 'emptyRoot' | 'maxOutputBytes'>>;
+  prepare: () => Promise<Omit<WorkerInit, 'componentId' | 'emptyRoot' | 'maxOutputBytes' | 'maxResultBytes'>>;
   emptyRoot: string;
   timeoutMs: number;
   /** Calls running at once (one per worker). */
@@ -19,6 +19,8 @@ export interface RunnerOptions {
   maxQueued: number;
   idleMs: number;
   maxOutputBytes: number;
+  /** Cap on a call's result size (default 16 MiB). */
+  maxResultBytes?: number;
   onWorkerEvent?: (event: 'start' | 'replace' | 'idle-stop', reason?: string) => void;
 }
 
@@ -40,6 +42,10 @@ class Slot {
 }
 
 let nextCallId = 1;
+
+export const DEFAULT_MAX_RESULT_BYTES = 16 * 1024 * 1024;
+/** JS heap of a component worker (not its guest's linear memory). */
+const WORKER_HEAP_MB = 512;
 
 export class ComponentRunner {
   private readonly slots: Slot[];
@@ -89,6 +95,7 @@ export class ComponentRunner {
       componentId: this.options.componentId,
       emptyRoot: this.options.emptyRoot,
       maxOutputBytes: this.options.maxOutputBytes,
+      maxResultBytes: this.options.maxResultBytes ?? DEFAULT_MAX_RESULT_BYTES,
     };
     const worker = new Worker(new URL('./worker/entry.js', import.meta.url), {
       workerData: init,
@@ -96,6 +103,10 @@ export class ComponentRunner {
       stdout: true,
       stderr: true,
       stdin: false,
+      // Guest linear memory is capped separately (memory-limit.ts); this bounds
+      // the JS values lifted from it (a guest's list of 100M integers becomes a
+      // 100M-element array here), so such a guest ends its own worker, not the process.
+      resourceLimits: { maxOldGenerationSizeMb: WORKER_HEAP_MB },
     });
     worker.stdout.resume();
     worker.stderr.resume();

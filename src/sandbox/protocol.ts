@@ -30,6 +30,11 @@ export interface WorkerInit {
   emptyRoot: string;
   /** Per-stream cap on captured guest stdout/stderr per call. */
   maxOutputBytes: number;
+  /**
+   * Cap on a call's result (roughly its JSON size). Checked in the worker, so
+   * a guest returning hundreds of MiB never reaches the main thread.
+   */
+  maxResultBytes: number;
 }
 
 export interface CallRequest {
@@ -49,6 +54,8 @@ export type CallOutcome =
   /** A top-level `result` returned `err`: the payload. */
   | { kind: 'err'; value: unknown }
   | { kind: 'trap'; message: string; outOfMemory: boolean }
+  /** The value was larger than `maxResultBytes`; it was dropped in the worker. */
+  | { kind: 'too-large'; limit: number }
   | { kind: 'exit'; code: number };
 
 export interface CallResponse {

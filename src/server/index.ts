@@ -1,6 +1,19 @@
 /**
  * The tapedeck MCP server: `startServer(deck, options)` serves a TapedeckApi
  * over stdio, streamable HTTP (`/mcp`) or legacy SSE (`/sse` + `/message`).
+ *
+ * Revisions: 2026-07-28 (per-request, `server/discover`, list_changed over
+ * `subscriptions/listen`) and the 2025 era (2025-11-25, 2025-06-18, …:
+ * `initialize`, sessions on HTTP, list_changed on the GET stream) with the
+ * v2 SDK; the legacy SSE transport uses the v1 SDK's SSEServerTransport.
+ *
+ * HTTP endpoints and what guards them:
+ *   /mcp | /sse + /message   Host/Origin allowlist, auth (bearer/OAuth), rate limit, body limit
+ *   /.well-known/oauth-protected-resource[/mcp]   Host/Origin, rate limit (OAuth mode only)
+ *   /metrics                 Host/Origin, rate limit (no auth: scrape it from loopback or an allowed host)
+ *   /health, /ready          nothing (probes send the pod IP as Host)
+ * Logs go to `options.logger` only (the caller points it at stderr); in stdio
+ * mode console.* output is redirected to stderr so stdout carries only MCP.
  */
 import type { Logger } from 'pino';
 import type { TapedeckApi } from '../app/types.js';

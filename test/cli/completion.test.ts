@@ -55,6 +55,22 @@ test('completion zsh and fish produce scripts (syntax-checked when the shell is 
     await writeFile(path, zsh.stdout);
     const check = spawnSync('zsh', ['-n', path], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
+    // Drive the function with stand-ins for zsh's completion builtins.
+    const driver = [
+      'compdef() { : }',
+      '_describe() { local arr=${@[-1]}; print -l -- ${(P)arr} }',
+      'compadd() { [[ $1 == -- ]] && shift; print -l -- "$@" }',
+      '_files() { print FILES }',
+      `source ${path}`,
+      "words=(tapedeck permission grant ''); CURRENT=4; _tapedeck",
+      "words=(tapedeck -o ''); CURRENT=3; _tapedeck",
+    ].join('\n');
+    const out = spawnSync('zsh', ['-c', driver], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(
+      out.stdout.trim().split('\n').map((l) => l.split(':')[0]),
+      ['storage', 'network', 'environment-variable', 'memory', 'json', 'yaml', 'table'],
+    );
   }
   const fish = await box.run(['completion', 'fish']);
   assert.equal(fish.code, 0, show(fish));
@@ -64,6 +80,9 @@ test('completion zsh and fish produce scripts (syntax-checked when the shell is 
     await writeFile(path, fish.stdout);
     const check = spawnSync('fish', ['--no-execute', path], { encoding: 'utf8' });
     assert.equal(check.status, 0, check.stderr);
+    const out = spawnSync('fish', ['-c', `source ${path}; complete -C "tapedeck permission grant "`], { encoding: 'utf8' });
+    assert.equal(out.status, 0, out.stderr);
+    assert.deepEqual(out.stdout.trim().split('\n').map((l) => l.split('\t')[0]), ['environment-variable', 'memory', 'network', 'storage']);
   }
 });
 

@@ -47,7 +47,7 @@ test('serve prints the URL and a client config, and CLI changes reach the runnin
   const out = await waitForOutput(child.stdout!, /Stop with Ctrl\+C\.\n/);
   const url = /URL: +(http:\/\/127\.0\.0\.1:\d+\/mcp)\n/.exec(out)?.[1];
   assert.ok(url, out);
-  assert.match(out, /^tapedeck \d+\.\d+\.\d+\S*: 0 components, 0 tools, MCP over streamable HTTP\n/);
+  assert.match(out, /^tapedeck \d+\.\d+\.\d+\S*: 0 components, 0 tools \(\+\d+ built-in\), MCP over streamable HTTP\n/);
   assert.ok(out.includes(`Claude Code: claude mcp add --transport http tapedeck ${url}\n`), out);
   assert.ok(out.includes(`{"mcpServers":{"tapedeck":{"type":"http","url":"${url}"}}}`), out);
   // Logs are JSON lines on stderr, never on stdout.

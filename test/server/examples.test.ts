@@ -45,7 +45,7 @@ test('fetch: a network denial is an extra text item with the grant; metrics and 
     assert.equal(items.length, 2, items.join(' | '));
     assert.match(items[0], /^\{"err":"fetch http:\/\/127\.0\.0\.1:\d+\/page failed/);
     assert.match(items[1], /127\.0\.0\.1/);
-    assert.match(items[1], /— grant it with: tapedeck permission grant network fetch /);
+    assert.equal(items[1], `network access to ${new URL(webUrl).host} denied — grant it with: tapedeck permission grant network fetch ${new URL(webUrl).host}`);
 
     const m = await (await fetch(`${s.url}/metrics`)).text();
     assert.match(m, /tapedeck_denials_total\{component="fetch",kind="network"\} 1/);
@@ -55,7 +55,7 @@ test('fetch: a network denial is an extra text item with the grant; metrics and 
     assert.equal((audit.denials as { kind: string; target: string }[])[0].kind, 'network');
     assert.match((audit.denials as { kind: string; target: string }[])[0].target, /127\.0\.0\.1/);
 
-    const grant = await client.callTool({ name: 'grant-network-permission', arguments: { component_id: 'fetch', details: { host: '127.0.0.1' } } });
+    const grant = await client.callTool({ name: 'grant-network-permission', arguments: { component_id: 'fetch', details: { host: new URL(webUrl).host } } });
     assert.equal(grant.isError ?? false, false, texts(grant).join());
     const allowed = await client.callTool({ name: 'fetch', arguments: { url: `${webUrl}/page` } });
     assert.equal(allowed.isError, false, texts(allowed).join());
@@ -99,12 +99,50 @@ test('filesystem: a storage denial names the grant; after grant-storage-permissi
   }
 });
 
+test('time-server, calculator and minimal over streamable HTTP (2026-07-28): values as text and structuredContent, WIT err as isError', async () => {
+  const s = await startHttpServer();
+  const client = await connectHttp(s.endpoint, { revision: '2026-07-28' });
+  try {
+    const tools: Record<string, string[]> = {};
+    for (const id of ['time-server', 'calculator', 'minimal']) {
+      const loaded = await client.callTool({ name: 'load-component', arguments: { path: await example(id) } });
+      assert.equal(loaded.isError ?? false, false, texts(loaded).join());
+      tools[id] = (loaded.structuredContent as { tools: string[] }).tools;
+    }
+    const listed = await client.callTool({ name: 'list-components', arguments: {} });
+    assert.deepEqual((listed.structuredContent as { components: { id: string }[] }).components.map((c) => c.id), ['calculator', 'minimal', 'time-server']);
+
+    const timeTool = tools['time-server'].find((t) => /get.current.time$/.test(t))!;
+    assert.ok(timeTool, tools['time-server'].join());
+    const now = await client.callTool({ name: timeTool, arguments: {} });
+    const [text] = texts(now);
+    assert.match(text, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    assert.ok(Math.abs(Date.parse(text) - Date.now()) < 60_000);
+    assert.deepEqual(now.structuredContent, { result: text });
+
+    const divide = tools.calculator.find((t) => t.endsWith('divide'))!;
+    const ok = await client.callTool({ name: divide, arguments: { a: 1, b: 4 } });
+    assert.deepEqual(ok.structuredContent, { result: { ok: 0.25 } });
+    const byZero = await client.callTool({ name: divide, arguments: { a: 1, b: 0 } });
+    assert.equal(byZero.isError, true);
+    assert.deepEqual(byZero.structuredContent, { result: { err: (byZero.structuredContent as { result: { err: string } }).result.err } });
+    assert.match(texts(byZero)[0], /^\{"err":".+"\}$/);
+
+    const echo = await client.callTool({ name: 'echo', arguments: { text: 'hello tapedeck' } });
+    assert.deepEqual(texts(echo), ['hello tapedeck']);
+    assert.deepEqual(echo.structuredContent, { result: 'hello tapedeck' });
+  } finally {
+    await client.close();
+    await s.stop();
+  }
+});
+
 test('graceful shutdown: a slow call that succeeds finishes and is answered before the server stops', async () => {
   const s = await startHttpServer();
   const client = await connectHttp(s.endpoint);
   try {
     const { id } = await s.deck.loadComponent(await example('fetch'));
-    await s.deck.grantPermission(id, { kind: 'network', host: '127.0.0.1' });
+    await s.deck.grantPermission(id, { kind: 'network', host: new URL(webUrl).host });
     // Warm the worker so the in-flight call is the slow request itself.
     assert.equal((await client.callTool({ name: 'fetch', arguments: { url: `${webUrl}/warm` } })).isError, false);
     const started = Date.now();

@@ -230,7 +230,8 @@ export function fishScript(program: Command): string {
     '    echo $path',
     'end',
     'function __tapedeck_at',
-    '    test (__tapedeck_path) = "$argv[1]"',
+    '    set -l current (__tapedeck_path)',
+    '    test "$current" = "$argv"',
     'end',
   ];
   const root = tree[0];

@@ -3,7 +3,8 @@ import { isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from 'commander';
 import type { LoadResult } from '../../app/types.js';
-import { CliContext } from '../context.js';
+import { readFile } from 'node:fs/promises';
+import { CliContext, collect } from '../context.js';
 import { UsageError } from '../errors.js';
 import { renderTable } from '../output.js';
 
@@ -57,6 +58,47 @@ export function registerComponent(program: Command): void {
       );
       for (const warning of result.warnings) ctx.note(`warning: ${warning}`);
       await ctx.print(loadOutput(result));
+    });
+
+  component
+    .command('push')
+    .description('Push a component to an OCI registry as a Wasm artifact (readable by wkg and Wassette)')
+    .argument('<file>', 'the component .wasm file')
+    .argument('<reference>', 'oci://registry/repository:tag')
+    .option('--policy <file>', 'attach this policy.yaml as a policy layer (applied by users only with --accept-policy)')
+    .option('--annotation <key=value>', 'OCI annotation (a key without a dot becomes org.opencontainers.image.<key>); repeatable', collect)
+    .action(async (file: string, reference: string, opts: { policy?: string; annotation?: string[] }, cmd: Command) => {
+      const ctx = new CliContext(cmd);
+      const annotations: Record<string, string> = {};
+      for (const pair of opts.annotation ?? []) {
+        const at = pair.indexOf('=');
+        if (at <= 0) throw new UsageError(`invalid --annotation '${pair}': use key=value`);
+        annotations[pair.slice(0, at)] = pair.slice(at + 1);
+      }
+      const [{ pushOciComponent }, fetch] = await Promise.all([import('../../distribution/index.js'), ctx.fetchOptions()]);
+      const result = await pushOciComponent(file, reference, { ...fetch, policyPath: opts.policy, annotations });
+      await ctx.print({
+        data: { status: 'component pushed successfully', uri: result.uri, digest: result.manifestDigest },
+        table: () => `component pushed successfully\n  uri:    ${result.uri}\n  digest: ${result.manifestDigest}\n`,
+      });
+    });
+
+  component
+    .command('sign')
+    .description('Sign a pushed component with an ECDSA P-256 key (cosign-compatible signature)')
+    .argument('<reference>', 'oci://registry/repository:tag or @sha256:…')
+    .requiredOption('--key <pem-file>', 'private key (PEM, PKCS#8 or SEC1; encrypted PKCS#8 reads its password from $TAPEDECK_SIGNING_KEY_PASSWORD)')
+    .action(async (reference: string, opts: { key: string }, cmd: Command) => {
+      const ctx = new CliContext(cmd);
+      const privateKeyPem = await readFile(opts.key, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new UsageError(`cannot read --key ${opts.key}: ${error.code === 'ENOENT' ? 'no such file' : error.message}`);
+      });
+      const [{ signOciComponent }, fetch] = await Promise.all([import('../../distribution/index.js'), ctx.fetchOptions()]);
+      const result = await signOciComponent(reference, { ...fetch, privateKeyPem, password: process.env.TAPEDECK_SIGNING_KEY_PASSWORD });
+      await ctx.print({
+        data: { status: 'component signed successfully', uri: reference, signature: result.signatureTag },
+        table: () => `component signed successfully\n  signature: ${result.signatureTag}\n`,
+      });
     });
 
   component

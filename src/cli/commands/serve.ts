@@ -115,11 +115,11 @@ export function endpointUrl(base: string, transport: Transport): string {
 }
 
 /** What `serve` prints once it listens: the URL and how to connect a client. */
-export function banner(url: string, transport: Transport, components: number, tools: number, token: boolean, oauth = false): string {
+export function banner(url: string, transport: Transport, components: number, tools: number, builtins: number, token: boolean, oauth = false): string {
   const kind = transport === 'sse' ? 'SSE (legacy)' : 'streamable HTTP';
   const clientType = transport === 'sse' ? 'sse' : 'http';
   const lines = [
-    `tapedeck ${packageVersion()}: ${components} component${components === 1 ? '' : 's'}, ${tools} tool${tools === 1 ? '' : 's'}, MCP over ${kind}`,
+    `tapedeck ${packageVersion()}: ${components} component${components === 1 ? '' : 's'}, ${tools} tool${tools === 1 ? '' : 's'}${builtins ? ` (+${builtins} built-in)` : ''}, MCP over ${kind}`,
     `  URL:         ${url}`,
     `  Claude Code: claude mcp add --transport ${clientType} tapedeck ${url}`,
     `  Any client:  {"mcpServers":{"tapedeck":{"type":"${clientType}","url":"${url}"}}}`,
@@ -166,7 +166,7 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
   };
   try {
     if (manifest && manifestModule) await manifestModule.applyManifest(deck, manifest, logger);
-    const { startServer } = await import('../../server/index.js');
+    const { startServer, BUILTIN_TOOLS } = await import('../../server/index.js');
     running = await startServer(deck, {
       transport,
       bindAddress: config.bindAddress,
@@ -181,7 +181,8 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
       const base = running.url ?? `http://${config.bindAddress}`;
       const url = endpointUrl(base, transport);
       const components = deck.listComponents();
-      process.stdout.write(banner(url, transport, components.length, deck.listTools().length, Boolean(token), Boolean(http.oauth)));
+      const builtins = opts.disableBuiltinTools ? 0 : BUILTIN_TOOLS.length;
+      process.stdout.write(banner(url, transport, components.length, deck.listTools().length, builtins, Boolean(token), Boolean(http.oauth)));
     }
     logComponents(deck, logger);
   } catch (error) {

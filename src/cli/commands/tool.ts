@@ -103,7 +103,7 @@ export function registerTool(program: Command): void {
       }
       await ctx.print({
         data: callResult(outcome),
-        table: () => (outcome.isError ? '' : outcome.text),
+        table: () => (outcome.isError ? '' : okText(outcome)),
       });
       if (outcome.isError) {
         const text = errorText(outcome);
@@ -111,6 +111,15 @@ export function registerTool(program: Command): void {
         process.exitCode = outcome.failure === 'invalid-arguments' ? ExitCode.usage : ExitCode.toolError;
       }
     });
+}
+
+/** The value to show a person: a WIT `ok` payload unwrapped (`{"ok":"x"}` -> `x`). */
+function okText(outcome: ToolCallOutcome): string {
+  const result = outcome.structured?.result as { ok?: unknown } | undefined;
+  if (result && typeof result === 'object' && Object.keys(result).length === 1 && 'ok' in result) {
+    return typeof result.ok === 'string' ? result.ok : JSON.stringify(result.ok, null, 2);
+  }
+  return outcome.text;
 }
 
 /** The error to show a person: a WIT `err` payload unwrapped (`{"err":"x"}` -> `x`). */

@@ -53,6 +53,32 @@ function isOutOfMemory(error: unknown): boolean {
   return /out of memory|allocation failed|memory allocation/i.test(text);
 }
 
+/**
+ * A lower bound of the value's JSON size in bytes; counting stops once it
+ * passes `limit`, so a huge list is refused without walking all of it.
+ */
+export function resultSize(value: unknown, limit: number): number {
+  let total = 0;
+  const stack: unknown[] = [value];
+  while (stack.length > 0 && total <= limit) {
+    const item = stack.pop();
+    if (typeof item === 'string') total += item.length + 2;
+    else if (item === null || item === undefined || typeof item !== 'object') total += 4;
+    else if (ArrayBuffer.isView(item)) total += item.byteLength * 2 + 2;
+    else if (Array.isArray(item)) {
+      // Each element takes at least two characters ("0,").
+      total += item.length * 2 + 2;
+      if (total <= limit) for (const element of item) stack.push(element);
+    } else {
+      for (const [key, field] of Object.entries(item)) {
+        total += key.length + 4;
+        stack.push(field);
+      }
+    }
+  }
+  return total;
+}
+
 async function call(request: CallRequest): Promise<CallResponse> {
   const capture: CallCapture = {
     denials: [],
@@ -84,6 +110,9 @@ async function call(request: CallRequest): Promise<CallResponse> {
     }
   } finally {
     setCapture(undefined);
+  }
+  if ((outcome.kind === 'ok' || outcome.kind === 'err') && resultSize(outcome.value, init.maxResultBytes) > init.maxResultBytes) {
+    outcome = { kind: 'too-large', limit: init.maxResultBytes };
   }
   const stdout = capture.stdout.take();
   const stderr = capture.stderr.take();

@@ -7,6 +7,7 @@
  * those holes and records what it refused, because guest languages often
  * hide the host's error from the user.
  */
+import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
 import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Denial } from '../../app/types.js';
@@ -101,21 +102,58 @@ function storageDenied(target: string, write: boolean): never {
   throw write ? 'read-only' : 'access';
 }
 
+/** The shim reads `\\` as a path separator: every check must see the path it will use. */
+function separators(path: string): string {
+  return String(path).replace(/\\/g, '/');
+}
+
 function childPath(parent: Access, path: string): string {
-  return posix.normalize(posix.join(parent.guestPath, path));
+  return posix.normalize(posix.join(parent.guestPath, separators(path)));
 }
 
 function childHostPath(parent: Access, path: string): string {
-  return posix.normalize(posix.join(parent.hostPath, path));
+  return posix.normalize(posix.join(parent.hostPath, separators(path)));
 }
 
-function isProtected(hostPath: string): boolean {
-  return protectedPaths.some((p) => hostPath === p || hostPath.startsWith(`${p}/`));
+/**
+ * Where a host path really leads: symlinks resolved (the final one only when
+ * the operation follows it), missing trailing parts appended as named.
+ */
+function realHostPath(hostPath: string, followFinal: boolean): string {
+  let head = followFinal ? hostPath : posix.dirname(hostPath);
+  const rest: string[] = followFinal ? [] : [posix.basename(hostPath)];
+  for (;;) {
+    try {
+      return posix.join(realpathSync(head), ...rest);
+    } catch {
+      const parent = posix.dirname(head);
+      if (parent === head) return hostPath;
+      rest.unshift(posix.basename(head));
+      head = parent;
+    }
+  }
+}
+
+/**
+ * Whether `hostPath` is tapedeck's own state: a protected directory itself,
+ * or an entry below it whose first name contains a dot (every file tapedeck
+ * keeps there is `<id>.<ext>` or `.cache`; ids have no dots). Names without
+ * a dot, such as the `workspace` of a relative grant `fs://workspace`, stay
+ * usable. `mutates` also protects the directories above a protected one, so
+ * a guest cannot rename them away and plant a new component directory.
+ */
+function isProtected(hostPath: string, followFinal: boolean, mutates: boolean): boolean {
+  const real = realHostPath(hostPath, followFinal);
+  return protectedPaths.some((p) => {
+    if (real === p) return true;
+    if (real.startsWith(`${p}/`)) return real.slice(p.length + 1).split('/', 1)[0].includes('.');
+    return mutates && p.startsWith(real === '/' ? '/' : `${real}/`);
+  });
 }
 
 /** Refuses paths inside tapedeck's own state even when a broad grant covers them. */
-function checkProtected(mount: Access, path: string, write: boolean): void {
-  if (!isProtected(childHostPath(mount, path))) return;
+function checkProtected(mount: Access, path: string, write: boolean, followFinal = false): void {
+  if (!isProtected(childHostPath(mount, path), followFinal, write)) return;
   const target = childPath(mount, path);
   deny({
     kind: 'storage',
@@ -146,7 +184,7 @@ function patchDescriptor(Descriptor: any): void {
       );
       if (mount.mode === 'deny-all') storageDenied(target, writes);
       if (mount.mode === 'read' && writes) storageDenied(target, true);
-      checkProtected(mount, path, writes);
+      checkProtected(mount, path, writes, Boolean(pathFlags?.symlinkFollow));
     }
     const child = original.openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
     if (mount) access.set(child, { mode: mount.mode, guestPath: childPath(mount, path), hostPath: childHostPath(mount, path) });
@@ -155,9 +193,10 @@ function patchDescriptor(Descriptor: any): void {
   for (const name of MUTATING_AT) {
     proto[name] = function (...args: any[]) {
       const mount = access.get(this);
-      const path = String(typeof args[0] === 'string' ? args[0] : args[1]);
+      // The path the call changes: symlinkAt(target, path) and setTimesAt(flags, path, …) take it second.
+      const path = String(name === 'symlinkAt' || name === 'setTimesAt' ? args[1] : args[0]);
       if (mount && mount.mode !== 'read-write') storageDenied(childPath(mount, path), true);
-      if (mount) checkProtected(mount, path, true);
+      if (mount) checkProtected(mount, path, true, name === 'setTimesAt' && Boolean(args[0]?.symlinkFollow));
       return original[name].apply(this, args);
     };
   }
@@ -173,7 +212,7 @@ function patchDescriptor(Descriptor: any): void {
       const mount = access.get(this);
       const path = String(typeof args[0] === 'string' ? args[0] : args[1]);
       if (mount?.mode === 'deny-all') storageDenied(childPath(mount, path), false);
-      if (mount) checkProtected(mount, path, false);
+      if (mount) checkProtected(mount, path, false, typeof args[0] === 'object' && Boolean(args[0]?.symlinkFollow));
       return original[name].apply(this, args);
     };
   }
@@ -193,7 +232,8 @@ function patchDescriptor(Descriptor: any): void {
       const to = access.get(newDescriptor);
       if (from && from.mode !== 'read-write') storageDenied(childPath(from, oldPath), true);
       if (to && to.mode !== 'read-write') storageDenied(childPath(to, newPath), true);
-      if (from) checkProtected(from, oldPath, true);
+      // A hard link follows its source when asked to; a rename never does.
+      if (from) checkProtected(from, oldPath, true, name === 'linkAt' && Boolean(args[0]?.symlinkFollow));
       if (to) checkProtected(to, newPath, true);
       return original[name].apply(this, args);
     };
@@ -225,12 +265,15 @@ export interface HostOptions {
 export function createImports(options: HostOptions): ImportObject {
   componentId = options.componentId;
   const { grants } = options;
-  protectedPaths = grants.protectedHostPaths.map((p) => posix.normalize(p).replace(/\/$/, ''));
+  protectedPaths = grants.protectedHostPaths.map((p) => realHostPath(posix.normalize(p).replace(/(.)\/$/, '$1'), true));
   const preopens: Record<string, string> = { '/': options.emptyRoot };
   for (const mount of grants.mounts) preopens[mount.guestPath] = mount.hostPath;
 
   const shim = new WASIShim({ sandbox: { preopens, env: grants.env, args: [options.componentId] } } as any);
   const imports: ImportObject = shim.getImportObject();
+
+  // The shim answers initial-cwd with the host process's working directory.
+  imports['wasi:cli/environment'] = { ...imports['wasi:cli/environment'], initialCwd: () => undefined };
 
   const types = imports['wasi:filesystem/types'];
   patchDescriptor(types.Descriptor);
