@@ -154,7 +154,11 @@ async function check(example, bytes) {
   try {
     wit = await componentWit(bytes);
   } catch (error) {
-    throw new BuildError(`the built component is not valid (componentWit): ${error.message ?? error}`);
+    const message = String(error?.message ?? error);
+    const hint = /missing (func|interface|type)|not all 'items'/.test(message)
+      ? `\nthe doc comments in examples/${example.id}/wit name something the built component does not export: do the WIT and the source agree?`
+      : '';
+    throw new BuildError(`the built component is not valid (componentWit): ${message}${hint}`);
   }
   if (!/^world root \{/m.test(wit)) throw new BuildError(`componentWit shows no root world:\n${wit}`);
 }
