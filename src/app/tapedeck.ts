@@ -109,10 +109,12 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   private readonly loaded = new Map<string, Loaded>();
   private readonly runners = new Map<string, RunnerEntry>();
   private readonly policyCache = new Map<string, Promise<Policy | undefined>>();
+  /** Secrets per component, so a call does not read the secrets file. */
+  private readonly secretCache = new Map<string, Promise<Record<string, string>>>();
   private readonly grantRevisions = new Map<string, { key: string; revision: number }>();
   private readonly settings: typeof DEFAULTS;
   private readonly logger: Logger;
-  private watcher?: FSWatcher;
+  private watchers: FSWatcher[] = [];
   private refreshTimer?: NodeJS.Timeout;
   /** Serialises changes to the component set (loads, unloads, refreshes). */
   private changes: Promise<unknown> = Promise.resolve();
@@ -124,7 +126,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     this.componentDir = options.componentDir;
     this.store = new ComponentStore(options.componentDir);
     this.policies = new PolicyStore(options.componentDir);
-    this.secrets = new SecretStore(options.secretsDir);
+    this.secrets = new SecretStore(options.secretsDir, (id) => this.secretCache.delete(id));
     this.logger = options.logger;
     this.settings = {
       timeoutMs: options.timeoutMs ?? DEFAULTS.timeoutMs,
@@ -144,6 +146,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     const deck = new Tapedeck(options);
     await deck.store.ensureDir();
     await mkdir(deck.emptyRoot, { recursive: true });
+    await mkdir(options.secretsDir, { recursive: true, mode: 0o700 });
     await deck.refresh();
     if (options.watch) deck.startWatching();
     return deck;
@@ -302,6 +305,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
         }
       }
       this.policyCache.clear();
+      this.secretCache.clear();
       if (changed) this.emit('tools-changed');
     });
   }
@@ -323,21 +327,43 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     return meta;
   }
 
+  /**
+   * Watches the component and secrets directories so that changes made by
+   * another process (the CLI) reach this one: binaries trigger a refresh,
+   * policy and secret files drop their cache entry.
+   */
   private startWatching(): void {
-    try {
-      this.watcher = watch(this.componentDir, { persistent: false }, (_event, name) => {
-        if (!name || name.startsWith('.')) return;
-        if (name.endsWith('.policy.yaml')) this.policyCache.delete(name.slice(0, -'.policy.yaml'.length));
-        if (name.endsWith('.wasm') || name.endsWith('.meta.json')) {
-          clearTimeout(this.refreshTimer);
-          this.refreshTimer = setTimeout(() => void this.refresh(), 50);
-          this.refreshTimer.unref();
-        }
-      });
-      this.watcher.on('error', (error) => this.logger.warn({ err: error.message }, 'component directory watch failed'));
-    } catch (error) {
-      this.logger.warn({ err: (error as Error).message }, 'cannot watch the component directory; changes by other processes need a restart');
-    }
+    const watchDir = (dir: string, onChange: (name: string) => void) => {
+      try {
+        const watcher = watch(dir, { persistent: false }, (_event, name) => {
+          if (name && !name.startsWith('.')) onChange(name);
+        });
+        watcher.on('error', (error) => this.logger.warn({ dir, err: error.message }, 'directory watch failed'));
+        this.watchers.push(watcher);
+      } catch (error) {
+        this.logger.warn({ dir, err: (error as Error).message }, 'cannot watch directory; changes by other processes need a restart');
+      }
+    };
+    watchDir(this.componentDir, (name) => {
+      if (name.endsWith('.policy.yaml')) this.policyCache.delete(name.slice(0, -'.policy.yaml'.length));
+      if (name.endsWith('.wasm') || name.endsWith('.meta.json')) {
+        clearTimeout(this.refreshTimer);
+        this.refreshTimer = setTimeout(() => void this.refresh(), 50);
+        this.refreshTimer.unref();
+      }
+    });
+    watchDir(this.secrets.dir, (name) => {
+      if (name.endsWith('.yaml')) this.secretCache.delete(name.slice(0, -'.yaml'.length));
+    });
+  }
+
+  private readSecrets(id: string): Promise<Record<string, string>> {
+    const cached = this.secretCache.get(id);
+    if (cached) return cached;
+    const reading = this.secrets.read(id);
+    reading.catch(() => this.secretCache.delete(id));
+    this.secretCache.set(id, reading);
+    return reading;
   }
 
   // ---------------------------------------------------------------- policy
@@ -397,7 +423,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
 
   private async grantsFor(id: string): Promise<{ grants: SandboxGrants; memoryBytes: number; timeoutMs: number }> {
     const policy = await this.readPolicy(id);
-    const secrets = await this.secrets.read(id);
+    const secrets = await this.readSecrets(id);
     const available = { ...(this.options.environment ?? {}), ...secrets };
     const mounts = policy ? storageMounts(policy, this.componentDir).map((m) => ({ guestPath: m.guestPath, hostPath: m.hostPath, access: m.access })) : [];
     const env = policy ? allowedEnvironment(policy, available) : {};
@@ -563,7 +589,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   }
 
   async close(): Promise<void> {
-    this.watcher?.close();
+    for (const watcher of this.watchers) watcher.close();
     clearTimeout(this.refreshTimer);
     await this.changes.catch(() => undefined);
     await Promise.all([...this.runners.keys()].map((id) => this.stopRunner(id)));

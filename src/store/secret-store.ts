@@ -19,7 +19,11 @@ export function assertSecretKey(key: string): void {
 }
 
 export class SecretStore {
-  constructor(readonly dir: string) {}
+  /** `onChange` hears about every write made through this store (for caches). */
+  constructor(
+    readonly dir: string,
+    private readonly onChange?: (id: string) => void,
+  ) {}
 
   private path(id: string): string {
     return join(this.dir, `${id}.yaml`);
@@ -53,11 +57,9 @@ export class SecretStore {
     assertValidId(id);
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
-    if (Object.keys(secrets).length === 0) {
-      await rm(this.path(id), { force: true });
-      return;
-    }
-    await writeFileAtomic(this.path(id), stringify(secrets), { mode: 0o600 });
+    if (Object.keys(secrets).length === 0) await rm(this.path(id), { force: true });
+    else await writeFileAtomic(this.path(id), stringify(secrets), { mode: 0o600 });
+    this.onChange?.(id);
   }
 
   async set(id: string, entries: Record<string, string>): Promise<void> {

@@ -175,3 +175,25 @@ test('a guest exit ends the call with an error and the next call works', async (
   const again = await t.deck.callTool('read-stdin', {});
   assert.equal(again.isError, false);
 });
+
+test('memory: a guest allocating past its limit fails the call with the grant that would allow more', async () => {
+  await t.deck.grantPermission('misbehave-js', { kind: 'memory', limit: '64Mi' });
+  const bomb = await t.deck.callTool('allocate', { mib: 512 });
+  assert.equal(bomb.isError, true, JSON.stringify(bomb));
+  assert.equal(bomb.failure, 'out-of-memory', bomb.text);
+  assert.match(bomb.text, /ran out of memory \(limit 64Mi\) — grant it with: tapedeck permission grant memory misbehave-js 128Mi/);
+  const small = await t.deck.callTool('allocate', { mib: 4 });
+  assert.equal(small.isError, false, small.text);
+  await t.deck.revokePermission('misbehave-js', { kind: 'memory', limit: '64Mi' });
+});
+
+test('time: a runaway JS guest is stopped by the timeout and the component keeps serving', async () => {
+  const { writeFile: write } = await import('node:fs/promises');
+  const policy = join(t.componentDir, 'misbehave-js.policy.yaml');
+  await write(policy, 'version: "1.0"\npermissions:\n  resources:\n    limits:\n      timeout: 2s\n');
+  await t.deck.refresh();
+  const spin = await t.deck.callTool('spin', {});
+  assert.equal(spin.failure, 'timeout', spin.text);
+  const after = await t.deck.callTool('read-stdin', {});
+  assert.equal(after.isError, false);
+});

@@ -99,7 +99,7 @@ test('baseline: granted requests reach exactly the granted server', async () => 
 denied('other port on the granted IP (raw request)', () => probe('http', `127.0.0.1:${B.port}`), probeHint(() => `127.0.0.1:${B.port}`));
 denied('other port on the granted IP (fetch)', () => fetchUrl(`http://127.0.0.1:${B.port}/`), fetchHint(() => `127.0.0.1:${B.port}`));
 denied('the default port instead of the granted one (fetch)', () => fetchUrl('http://127.0.0.1/'), fetchHint(() => '127.0.0.1'));
-denied('other scheme against a scheme-bound grant (https)', () => probe('https', `127.0.0.1:${A.port}`), () => /network access to https:\/\/127\.0\.0\.1.* denied — grant it with: tapedeck permission grant network probe /);
+denied('other scheme against a scheme-bound grant (https)', () => probe('https', `127.0.0.1:${A.port}`), probeHint(() => `127.0.0.1:${A.port}`));
 denied('an unknown scheme (ftp)', () => probe('ftp', `127.0.0.1:${A.port}`));
 denied('no scheme at all (defaults to https)', () => probe('', `127.0.0.1:${A.port}`));
 denied('IP-literal grant, request by name (raw)', () => probe('http', `localhost:${A.port}`), probeHint(() => `localhost:${A.port}`));
@@ -124,22 +124,30 @@ denied('IPv4-mapped IPv6 form of a denied address', () => fetchUrl(`http://[::ff
 
 test('uppercase and trailing-dot forms of a granted name are the same host (and only that host)', async () => {
   const before = B.hits.length;
-  for (const url of [`http://LOCALHOST:${B.port}/upper`, `http://localhost.:${B.port}/dot`, `http://LocalHost:${B.port}/mixed`]) {
+  const aBefore = A.hits.length;
+  for (const url of [`http://LOCALHOST:${B.port}/upper`, `http://LocalHost:${B.port}/mixed`]) {
     const result = await fetchUrl(url);
     assert.equal(failed(result), false, `${url}: ${JSON.stringify(result)}`);
   }
-  assert.deepEqual(B.hits.slice(before).map((h) => h.url), ['/upper', '/dot', '/mixed']);
-  assert.deepEqual([C.hits.length, V6.hits.length], [0, 0]);
+  // "localhost." is allowed as "localhost"; whether the resolver answers for it is the host's business.
+  const dotted = await fetchUrl(`http://localhost.:${B.port}/dot`);
+  assert.deepEqual(dotted.denials, []);
+  const expected = failed(dotted) ? ['/upper', '/mixed'] : ['/upper', '/mixed', '/dot'];
+  assert.deepEqual(B.hits.slice(before).map((h) => h.url).sort(), expected.sort());
+  assert.deepEqual([A.hits.length - aBefore, C.hits.length, V6.hits.length], [0, 0, 0]);
   await s.alive();
 });
 
 // ------------------------------------------------------------------ userinfo, Host header, request target
 
-denied('userinfo: allowed@evil (fetch)', () => fetchUrl(`http://127.0.0.1:${A.port}@127.0.0.2:${C.port}/`), fetchHint(() => `127.0.0.2:${C.port}`));
-denied('userinfo: a granted name as the user part (fetch)', () => fetchUrl(`http://localhost:${B.port}@127.0.0.2:${C.port}/`), fetchHint(() => `127.0.0.2:${C.port}`));
+// StarlingMonkey's fetch refuses URLs with credentials before the host sees them; the raw
+// probe below hands such authorities to the host directly.
+denied('userinfo: allowed@evil (fetch)', () => fetchUrl(`http://127.0.0.1:${A.port}@127.0.0.2:${C.port}/`));
+denied('userinfo: a granted name as the user part (fetch)', () => fetchUrl(`http://localhost:${B.port}@127.0.0.2:${C.port}/`));
 denied('userinfo in a raw authority', () => probe('http', `127.0.0.1:${A.port}@127.0.0.2:${C.port}`));
 denied('userinfo without a port in a raw authority', () => probe('http', `user@127.0.0.2:${C.port}`));
-denied('a Host header naming another server', () => probe('http', `127.0.0.1:${A.port}`, '/', `127.0.0.2:${C.port}`), () => /different Host header denied/);
+// wasi:http forbids the Host header in guest-built fields; the host also refuses a mismatching one.
+denied('a Host header naming another server', () => probe('http', `127.0.0.1:${A.port}`, '/', `127.0.0.2:${C.port}`));
 denied('no authority', () => probe('http', ''));
 denied('a very long host name (300 characters)', () => fetchUrl(`http://${'a'.repeat(300)}.localhost:${A.port}/`));
 denied('a host label longer than 63 characters', () => probe('http', `${'b'.repeat(64)}.localhost:${A.port}`));
@@ -158,26 +166,39 @@ test('an absolute-form request target goes to the granted server only', async ()
 
 // ------------------------------------------------------------------ redirects
 
-for (const [route, to, hint] of [
+const redirects = [
   ['/to-port', 'another port', () => `127.0.0.1:${B.port}`],
   ['/to-host', 'another address', () => `127.0.0.2:${C.port}`],
   ['/to-name', 'the same server by name', () => `localhost:${A.port}`],
   ['/to-v6', 'IPv6 loopback', undefined],
-] as const) {
-  test(`redirect from the granted server to ${to} is checked again and refused`, async () => {
+] as const;
+
+for (const [route, to, hint] of redirects) {
+  test(`redirect from the granted server to ${to}: a following client is checked again at every hop`, async () => {
+    await s.deck.grantPermission('probe', { kind: 'network', host: `http://127.0.0.1:${A.port}` });
     const others = JSON.stringify([B, C, V6].map((t) => [t.hits.length, t.connections]));
     const aBefore = A.hits.length;
-    const result = await fetchUrl(`http://127.0.0.1:${A.port}${route}`);
+    const result = await probe('http', `127.0.0.1:${A.port}`, route);
     assert.ok(failed(result), JSON.stringify(result));
-    if (hint) assert.ok(result.denials.some((d) => d.endsWith(`grant network fetch ${hint()}`)), JSON.stringify(result.denials));
+    if (hint) assert.ok(result.denials.some((d) => d.endsWith(`grant network probe ${hint()}`)), JSON.stringify(result.denials));
     assert.deepEqual(A.hits.slice(aBefore).map((h) => h.url), [route]);
     assert.equal(JSON.stringify([B, C, V6].map((t) => [t.hits.length, t.connections])), others, 'the redirect target was reached');
     await s.alive();
   });
 }
 
-test('redirect within the granted server is followed', async () => {
-  const result = await fetchUrl(`http://127.0.0.1:${A.port}/to-relative`);
+test('redirects: the fetch example does not follow them to another host', async () => {
+  const others = JSON.stringify([B, C, V6].map((t) => [t.hits.length, t.connections]));
+  for (const [route] of redirects) {
+    const result = await fetchUrl(`http://127.0.0.1:${A.port}${route}`);
+    assert.ok(!result.text.includes('target'), JSON.stringify(result));
+  }
+  assert.equal(JSON.stringify([B, C, V6].map((t) => [t.hits.length, t.connections])), others);
+  await s.alive();
+});
+
+test('a redirect within the granted server is followed', async () => {
+  const result = await probe('http', `127.0.0.1:${A.port}`, '/to-relative');
   assert.deepEqual(result.structured, { result: { ok: `200 target ${A.port} /landed` } }, JSON.stringify(result));
 });
 
