@@ -325,3 +325,152 @@ export async function rssOf(pid: number): Promise<number> {
 export function report(line: string): void {
   process.stdout.write(`# security: ${line}\n`);
 }
+
+// ------------------------------------------------------------------ raw JSON-RPC over stdio
+
+export interface StdioPeer {
+  pid: number;
+  /** Every stdout line, in order. */
+  lines: string[];
+  /** Lines that were not valid JSON (must stay empty: stdout is the MCP stream). */
+  garbage: string[];
+  stderr: string[];
+  /** Writes raw text (a line terminator is not added). */
+  write(text: string): void;
+  /** Sends a request and waits for the response with the same id. */
+  request(method: string, params?: unknown, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** Waits for the response to an id sent with write(). */
+  response(id: number | string, timeoutMs?: number): Promise<Record<string, unknown>>;
+  /** initialize + notifications/initialized. */
+  initialize(): Promise<void>;
+  alive(): boolean;
+  exit: Promise<number | null>;
+  kill(signal?: NodeJS.Signals): void;
+  close(): Promise<void>;
+}
+
+let nextRpcId = 1_000_000;
+
+/** Spawns `node <args>` and speaks newline-delimited JSON-RPC with it. */
+export function stdioPeer(args: string[], env: Record<string, string | undefined> = {}, execArgv: string[] = []): StdioPeer {
+  const child = spawn(process.execPath, [...execArgv, ...args], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    env: { ...process.env, TAPEDECK_LOG_LEVEL: 'warn', ...env },
+  });
+  const lines: string[] = [];
+  const garbage: string[] = [];
+  const stderr: string[] = [];
+  const waiters = new Map<string, (msg: Record<string, unknown>) => void>();
+  const responses = new Map<string, Record<string, unknown>>();
+  let buffer = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
+    buffer += chunk;
+    for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+      const line = buffer.slice(0, nl).replace(/\r$/, '');
+      buffer = buffer.slice(nl + 1);
+      if (!line) continue;
+      lines.push(line);
+      let msg: Record<string, unknown>;
+      try {
+        msg = JSON.parse(line) as Record<string, unknown>;
+      } catch {
+        garbage.push(line);
+        continue;
+      }
+      if (msg.id === undefined || msg.id === null || !('result' in msg || 'error' in msg)) continue;
+      const key = JSON.stringify(msg.id);
+      const waiter = waiters.get(key);
+      if (waiter) {
+        waiters.delete(key);
+        waiter(msg);
+      } else responses.set(key, msg);
+    }
+  });
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => {
+    stderr.push(chunk);
+    if (stderr.length > 2000) stderr.splice(0, 1000);
+  });
+  child.stdin.on('error', () => undefined);
+  let exited = false;
+  const exit = new Promise<number | null>((resolve) =>
+    child.on('exit', (code) => {
+      exited = true;
+      resolve(code);
+    }),
+  );
+  const response = (id: number | string, timeoutMs = 60_000) => {
+    const key = JSON.stringify(id);
+    const ready = responses.get(key);
+    if (ready) {
+      responses.delete(key);
+      return Promise.resolve(ready);
+    }
+    return new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        waiters.delete(key);
+        reject(new Error(`no response to id ${key} within ${timeoutMs} ms (exited: ${exited}); stderr: ${stderr.join('').slice(-2000)}`));
+      }, timeoutMs);
+      waiters.set(key, (msg) => {
+        clearTimeout(timer);
+        resolve(msg);
+      });
+    });
+  };
+  const peer: StdioPeer = {
+    pid: child.pid!,
+    lines,
+    garbage,
+    stderr,
+    write: (text) => void child.stdin.write(text),
+    response,
+    request(method, params, timeoutMs) {
+      const id = nextRpcId++;
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, ...(params === undefined ? {} : { params }) })}\n`);
+      return response(id, timeoutMs);
+    },
+    async initialize() {
+      const init = await peer.request('initialize', {
+        protocolVersion: '2025-11-25',
+        capabilities: {},
+        clientInfo: { name: 'tapedeck-security', version: '1.0.0' },
+      });
+      if (!init.result) throw new Error(`initialize failed: ${JSON.stringify(init)}`);
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    },
+    alive: () => !exited,
+    exit,
+    kill: (signal = 'SIGKILL') => void child.kill(signal),
+    async close() {
+      if (exited) return;
+      child.stdin.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exit;
+      clearTimeout(timer);
+    },
+  };
+  return peer;
+}
+
+/** Loads components into a component directory (for servers started as child processes), then closes. */
+export async function provision(componentDir: string, secretsDir: string, components: (string | [string, string])[], setup?: (deck: Tapedeck) => Promise<void>): Promise<void> {
+  const deck = await Tapedeck.open({ componentDir, secretsDir, logger: pino({ level: 'silent' }) });
+  try {
+    await deck.loadComponent(await example('minimal'));
+    for (const c of components) {
+      if (typeof c === 'string') await deck.loadComponent(c);
+      else await deck.loadComponent(c[0], { id: c[1] });
+    }
+    await setup?.(deck);
+  } finally {
+    await deck.close();
+  }
+}
+
+/** Text of content[0] of a raw tools/call response, and its isError. */
+export function toolText(response: Record<string, unknown>): { text: string; isError: boolean; structured?: unknown } {
+  const result = response.result as { content?: { text?: string }[]; isError?: boolean; structuredContent?: unknown } | undefined;
+  if (!result) throw new Error(`not a result: ${JSON.stringify(response).slice(0, 500)}`);
+  return { text: result.content?.[0]?.text ?? '', isError: result.isError === true, structured: result.structuredContent };
+}

@@ -164,6 +164,9 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
     await deck.close().catch(() => undefined);
     process.exit(code);
   };
+  // Installed before anything is printed: a client that reads the banner may signal at once.
+  process.once('SIGINT', () => void shutdown(0));
+  process.once('SIGTERM', () => void shutdown(0));
   try {
     if (manifest && manifestModule) await manifestModule.applyManifest(deck, manifest, logger);
     const { startServer, BUILTIN_TOOLS } = await import('../../server/index.js');
@@ -189,8 +192,6 @@ async function start(cmd: Command, transport: Transport, opts: ServeOptions): Pr
     await deck.close().catch(() => undefined);
     throw error;
   }
-  process.once('SIGINT', () => void shutdown(0));
-  process.once('SIGTERM', () => void shutdown(0));
   await running.closed;
   await shutdown(0);
 }
