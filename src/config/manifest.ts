@@ -31,9 +31,10 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
-import { LineCounter, isMap, isScalar, parseDocument, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, type Document } from 'yaml';
 import type { Tapedeck } from '../app/tapedeck.js';
 import type { Policy } from '../policy/types.js';
+import { locate } from '../util/yaml-locate.js';
 
 /** The manifest is invalid (exit code 2). */
 export class ManifestError extends Error {}
@@ -307,23 +308,6 @@ function permissionsToPolicy(
   }
 }
 
-/** Source offset of the node at `path` (its key for `at: 'key'`), or of its nearest ancestor. */
-function locate(doc: Document, path: PathPart[], at: 'key' | 'value'): number | undefined {
-  if (at === 'key' && path.length > 0) {
-    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === path[path.length - 1]);
-      const range = (pair?.key as Node | undefined)?.range;
-      if (range) return range[0];
-    }
-  }
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as Node | null | undefined)?.range;
-    if (range) return range[0];
-  }
-  return undefined;
-}
 
 // ---------------------------------------------------------------- environment
 

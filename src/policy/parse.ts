@@ -11,10 +11,11 @@
  * order, `access` lists in flow style as in Wassette's docs); parsing its
  * output gives back an equal Policy.
  */
-import { Document, LineCounter, isMap, isScalar, isSeq, parseDocument, visit, type Node } from 'yaml';
+import { Document, LineCounter, isScalar, isSeq, parseDocument, visit } from 'yaml';
 import { PolicyError, formatPath } from './errors.js';
 import { MINIMAL_POLICY, ValidationIssue, checkPolicy, validatePolicy, type PathPart } from './validate.js';
 import type { Policy } from './types.js';
+import { locate } from '../util/yaml-locate.js';
 
 const YAML_CODES: Record<string, string> = {
   MULTIPLE_DOCS: 'the file holds more than one YAML document ("---"); a policy is a single document',
@@ -56,23 +57,6 @@ export function parsePolicy(text: string, source: string): Policy {
   }
 }
 
-/** Source offset of the node at `path` (its key when `at` is 'key'), or of its nearest existing ancestor. */
-function locate(doc: Document, path: PathPart[], at: 'key' | 'value'): number | undefined {
-  if (at === 'key' && path.length > 0) {
-    const parent = path.length === 1 ? doc.contents : doc.getIn(path.slice(0, -1), true);
-    if (isMap(parent)) {
-      const pair = parent.items.find((p) => (isScalar(p.key) ? p.key.value : p.key) === path[path.length - 1]);
-      const range = (pair?.key as Node | undefined)?.range;
-      if (range) return range[0];
-    }
-  }
-  for (let n = path.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(path.slice(0, n), true);
-    const range = (node as Node | null | undefined)?.range;
-    if (range) return range[0];
-  }
-  return undefined;
-}
 
 /** Canonical YAML for a policy. Throws PolicyError (no line) if the policy is invalid. */
 export function serializePolicy(policy: Policy): string {
