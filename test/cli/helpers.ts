@@ -3,15 +3,15 @@
  * inside it), so tests never touch the real user's config or components.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { access, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { repoRoot } from '../helpers/deck.js';
+
+export { repoRoot, examplesDir, example, watComponent } from '../helpers/deck.js';
 
 /** Repository root (compiled tests live in dist/test/cli/). */
-export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 export const bin = join(repoRoot, 'bin/tapedeck');
-export const examplesDir = join(repoRoot, 'examples/build/components');
 
 export interface Result {
   code: number | null;
@@ -99,16 +99,6 @@ export async function sandbox(): Promise<Sandbox> {
   return box;
 }
 
-/** Path of a built example component; fails (never skips) when `npm ci` did not build it. */
-export async function example(name: string): Promise<string> {
-  const path = join(examplesDir, `${name}.wasm`);
-  try {
-    await access(path);
-  } catch {
-    throw new Error(`example component ${path} is missing: run npm run build:examples (npm ci does it)`);
-  }
-  return path;
-}
 
 /** Parses stdout as JSON, with the whole result in the failure message. */
 export function json<T = Record<string, unknown>>(result: Result): T {
@@ -145,12 +135,3 @@ export function waitForOutput(stream: NodeJS.ReadableStream, pattern: RegExp, ti
   });
 }
 
-/** Builds test/cli/fixtures/<name>.wat into `<dir>/<fileName>` and returns the path. */
-export async function watComponent(name: string, dir: string, fileName = `${name}.wasm`): Promise<string> {
-  const { readFile, writeFile } = await import('node:fs/promises');
-  const { parse } = await import('@bytecodealliance/jco-transpile/wasm-tools');
-  const text = await readFile(join(repoRoot, 'test/cli/fixtures', `${name}.wat`), 'utf8');
-  const path = join(dir, fileName);
-  await writeFile(path, await parse(text));
-  return path;
-}
