@@ -15,12 +15,17 @@
  * What it leaves out is what tapedeck adds on top: the sandbox, argument
  * validation against WIT types, Host/Origin checks, metrics and the audit log.
  *
- *   node dist/bench/baseline-server.js --stdio
- *   node dist/bench/baseline-server.js --http [--port 0]     (prints "listening <url>")
+ * With `--worker` the tools run on a worker thread instead (a postMessage
+ * round trip per call, nothing else): the floor of any design that isolates
+ * tool code in worker threads on Node, which tapedeck's sandbox is.
+ *
+ *   node dist/bench/baseline-server.js --stdio [--worker]
+ *   node dist/bench/baseline-server.js --http [--port 0] [--worker]    (prints "listening <url>")
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Worker } from 'node:worker_threads';
 import {
   Server,
   WebStandardStreamableHTTPServerTransport,
@@ -75,12 +80,58 @@ export function callBaselineTool(name: string, args: Record<string, unknown> | u
   return error(`Error: Tool '${name}' not found`);
 }
 
-export function createBaselineServer(): Server {
+type ToolRunner = (name: string, args: Record<string, unknown> | undefined) => CallToolResult | Promise<CallToolResult>;
+
+/** Runs the tools on one worker thread: the same work plus a postMessage round trip. */
+export function workerRunner(): { run: ToolRunner; close(): Promise<number> } {
+  const source = `
+    const { parentPort } = require('node:worker_threads');
+    const run = ${callBaselineToolSource};
+    parentPort.on('message', (m) => parentPort.postMessage({ id: m.id, result: run(m.name, m.args) }));
+  `;
+  const worker = new Worker(source, { eval: true });
+  worker.unref();
+  const pending = new Map<number, (result: CallToolResult) => void>();
+  let nextId = 1;
+  worker.on('message', (m: { id: number; result: CallToolResult }) => {
+    const resolve = pending.get(m.id);
+    pending.delete(m.id);
+    resolve?.(m.result);
+  });
+  return {
+    run: (name, args) =>
+      new Promise((resolve) => {
+        const id = nextId++;
+        pending.set(id, resolve);
+        worker.postMessage({ id, name, args });
+      }),
+    close: () => worker.terminate(),
+  };
+}
+
+/** callBaselineTool as self-contained source for the worker (no imports, no closures). */
+const callBaselineToolSource = `function (name, a) {
+  a = a || {};
+  const isU32 = (v) => typeof v === 'number' && Number.isInteger(v) && v >= 0 && v <= 4294967295;
+  const error = (text) => ({ content: [{ type: 'text', text }], isError: true });
+  if (name === 'add') {
+    if (!isU32(a.a) || !isU32(a.b)) return error('Error: a and b must be unsigned 32-bit integers');
+    const result = (a.a + a.b) >>> 0;
+    return { content: [{ type: 'text', text: String(result) }], structuredContent: { result } };
+  }
+  if (name === 'echo') {
+    if (typeof a.text !== 'string') return error('Error: text must be a string');
+    return { content: [{ type: 'text', text: a.text }], structuredContent: { result: a.text } };
+  }
+  return error("Error: Tool '" + name + "' not found");
+}`;
+
+export function createBaselineServer(run: ToolRunner = callBaselineTool): Server {
   const server = new Server({ name: 'baseline', version: '1.0.0' }, { capabilities: { tools: { listChanged: true } } });
   server.setRequestHandler('tools/list', async () => ({ tools: BASELINE_TOOLS }));
   server.setRequestHandler('tools/call', async (request) => {
     const name = request.params.name;
-    const result = callBaselineTool(name, request.params.arguments);
+    const result = await run(name, request.params.arguments);
     return server.projectCallToolResult(result, result.isError ? undefined : OUTPUT_SCHEMAS.get(name));
   });
   return server;
@@ -88,9 +139,9 @@ export function createBaselineServer(): Server {
 
 // ------------------------------------------------------------------ stdio
 
-async function serveStdioBaseline(): Promise<void> {
+async function serveStdioBaseline(run: ToolRunner): Promise<void> {
   const { StdioServerTransport, serveStdio } = await import('@modelcontextprotocol/server/stdio');
-  const handle = serveStdio(() => createBaselineServer(), { transport: new StdioServerTransport(process.stdin, process.stdout) });
+  const handle = serveStdio(() => createBaselineServer(run), { transport: new StdioServerTransport(process.stdin, process.stdout) });
   const stop = () => void handle.close().finally(() => process.exit(0));
   process.stdin.once('end', stop);
   process.stdin.once('close', stop);
@@ -148,10 +199,10 @@ function jsonError(res: ServerResponse, status: number, message: string): void {
   res.end(text);
 }
 
-export async function startBaselineHttp(port = 0, host = '127.0.0.1'): Promise<{ url: string; close(): Promise<void> }> {
+export async function startBaselineHttp(port = 0, host = '127.0.0.1', run: ToolRunner = callBaselineTool): Promise<{ url: string; close(): Promise<void> }> {
   const onerror = () => undefined;
-  const modern = createMcpHandler(() => createBaselineServer(), { legacy: 'reject', onerror });
-  const stateless = legacyStatelessFallback(() => createBaselineServer(), onerror);
+  const modern = createMcpHandler(() => createBaselineServer(run), { legacy: 'reject', onerror });
+  const stateless = legacyStatelessFallback(() => createBaselineServer(run), onerror);
   const sessions = new Map<string, { transport: WebStandardStreamableHTTPServerTransport; server: Server }>();
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -177,7 +228,7 @@ export async function startBaselineHttp(port = 0, host = '127.0.0.1'): Promise<{
       return sendWebResponse(res, await session.transport.handleRequest(request, { parsedBody: parsed }));
     }
     if (req.method === 'POST' && isInitializeRequest(parsed)) {
-      const server = createBaselineServer();
+      const server = createBaselineServer(run);
       const transport = new WebStandardStreamableHTTPServerTransport({
         sessionIdGenerator: () => randomUUID(),
         enableJsonResponse: true,
@@ -214,17 +265,18 @@ export async function startBaselineHttp(port = 0, host = '127.0.0.1'): Promise<{
 }
 
 async function main(argv: string[]): Promise<void> {
-  if (argv.includes('--stdio')) return serveStdioBaseline();
+  const run = argv.includes('--worker') ? workerRunner().run : callBaselineTool;
+  if (argv.includes('--stdio')) return serveStdioBaseline(run);
   if (argv.includes('--http')) {
     const i = argv.indexOf('--port');
-    const running = await startBaselineHttp(i >= 0 ? Number(argv[i + 1]) : 0);
+    const running = await startBaselineHttp(i >= 0 ? Number(argv[i + 1]) : 0, '127.0.0.1', run);
     process.stdout.write(`listening ${running.url}\n`);
     const stop = () => void running.close().finally(() => process.exit(0));
     process.once('SIGTERM', stop);
     process.once('SIGINT', stop);
     return;
   }
-  process.stderr.write('usage: baseline-server.js --stdio | --http [--port N]\n');
+  process.stderr.write('usage: baseline-server.js --stdio | --http [--port N] [--worker]\n');
   process.exit(2);
 }
 

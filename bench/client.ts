@@ -2,6 +2,7 @@
  * The one MCP client driver used against both servers: the official v2 SDK
  * client over stdio or streamable HTTP, plus the latency and throughput loops.
  */
+import { setMaxListeners } from 'node:events';
 import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { summarize, type Summary } from './stats.js';
@@ -11,6 +12,12 @@ import { summarize, type Summary } from './stats.js';
  * `modern`: pinned to 2026-07-28 (no session; on HTTP every request stands alone).
  */
 export type Era = 'legacy' | 'modern';
+
+// Node 20's fetch adds an abort listener per request to the transport's
+// signal and removes it only when the request is garbage-collected; past 1500
+// the process prints a warning per request, which would slow the client down
+// mid-run. Signals created from here on get no such limit.
+setMaxListeners(0);
 
 export interface StdioEndpoint {
   kind: 'stdio';
@@ -37,6 +44,9 @@ export interface ToolResult {
 }
 
 export class Driver {
+  /** Process id of the server (set for HTTP servers the harness started; stdio: the spawned child). */
+  serverPid?: number;
+
   private constructor(
     readonly client: Client,
     private readonly transport: StdioClientTransport | StreamableHTTPClientTransport,
@@ -58,12 +68,9 @@ export class Driver {
           })
         : new StreamableHTTPClientTransport(new URL(endpoint.url));
     await client.connect(transport);
-    return new Driver(client, transport);
-  }
-
-  /** Server process id (stdio only). */
-  get pid(): number | undefined {
-    return this.transport instanceof StdioClientTransport ? (this.transport.pid ?? undefined) : undefined;
+    const driver = new Driver(client, transport);
+    if (transport instanceof StdioClientTransport) driver.serverPid = transport.pid ?? undefined;
+    return driver;
   }
 
   async listTools(): Promise<string[]> {
@@ -92,6 +99,8 @@ export interface CallSpec {
 
 export interface LatencyResult {
   summary: Summary;
+  /** Raw samples in call order (ms). */
+  samples: number[];
   errors: number;
   firstError?: string;
 }
@@ -119,7 +128,7 @@ export async function measureLatency(driver: Driver, spec: CallSpec, warmup: num
     await run();
     samples[i] = performance.now() - t0;
   }
-  return { summary: summarize(samples), errors, firstError };
+  return { summary: summarize(samples), samples, errors, firstError };
 }
 
 export interface ThroughputResult {
@@ -129,6 +138,8 @@ export interface ThroughputResult {
   /** Completed calls per second (errors included in `errors`, not in `rps`). */
   rps: number;
   latency: Summary;
+  /** Raw latencies of the measured calls (ms). */
+  samples: number[];
   errors: number;
   firstError?: string;
 }
@@ -182,7 +193,7 @@ export async function measureThroughput(
   const seconds = (performance.now() - started) / 1000;
   stop = true;
   await Promise.all(loops);
-  return { concurrency, calls, seconds, rps: calls / seconds, latency: summarize(samples), errors, firstError };
+  return { concurrency, calls, seconds, rps: calls / seconds, latency: summarize(samples), samples, errors, firstError };
 }
 
 export function sleep(ms: number): Promise<void> {

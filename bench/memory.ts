@@ -16,6 +16,8 @@ export interface MemoryResult {
   components: number;
   busy: number;
   idleMs: number;
+  /** TapedeckOptions.maxIdleWorkers of the server (undefined: the runtime default). */
+  maxIdleWorkers?: number;
   /** Server with the components registered, before any call (MB). */
   registeredRss: number;
   /** After one call to each component (all workers alive, idle), MB. */
@@ -33,8 +35,14 @@ export interface MemoryResult {
   firstCallsMs: number;
 }
 
-export function startMemoryServer(dirs: TapedeckDirs, idleMs: number, env: Record<string, string>, logFile: string): Promise<ServerProcess> {
-  return spawnHelper([fileURLToPath(import.meta.url), '--serve', JSON.stringify({ dirs, idleMs })], env, /listening (http:\/\/\S+)/, logFile, 120_000);
+export function startMemoryServer(
+  dirs: TapedeckDirs,
+  idleMs: number,
+  maxIdleWorkers: number | undefined,
+  env: Record<string, string>,
+  logFile: string,
+): Promise<ServerProcess> {
+  return spawnHelper([fileURLToPath(import.meta.url), '--serve', JSON.stringify({ dirs, idleMs, maxIdleWorkers })], env, /listening (http:\/\/\S+)/, logFile, 120_000);
 }
 
 function sampleRss(pid: number, intervalMs: number): { stop(): { peak: number; mean: number } } {
@@ -63,9 +71,9 @@ export async function measureMemory(
   dirs: TapedeckDirs,
   components: number,
   busy: number,
-  options: { idleMs: number; busyMs: number; env: Record<string, string>; logFile: string },
+  options: { idleMs: number; busyMs: number; maxIdleWorkers?: number; env: Record<string, string>; logFile: string },
 ): Promise<MemoryResult> {
-  const server = await startMemoryServer(dirs, options.idleMs, options.env, options.logFile);
+  const server = await startMemoryServer(dirs, options.idleMs, options.maxIdleWorkers, options.env, options.logFile);
   const driver = await Driver.connect({ kind: 'http', url: server.url });
   try {
     const tools = await driver.listTools();
@@ -109,6 +117,7 @@ export async function measureMemory(
       components,
       busy,
       idleMs: options.idleMs,
+      maxIdleWorkers: options.maxIdleWorkers,
       registeredRss,
       idleRss,
       idleThreads,
@@ -139,12 +148,18 @@ export async function idleServerRss(server: ServerProcess, calls: number): Promi
   }
 }
 
-async function serve(spec: { dirs: TapedeckDirs; idleMs: number }): Promise<void> {
+async function serve(spec: { dirs: TapedeckDirs; idleMs: number; maxIdleWorkers?: number }): Promise<void> {
   const { Tapedeck } = await import('../src/app/tapedeck.js');
   const { startServer } = await import('../src/server/index.js');
   const { createLogger } = await import('../src/cli/logger.js');
   const logger = await createLogger('info', { pretty: false });
-  const deck = await Tapedeck.open({ ...spec.dirs, logger, idleMs: spec.idleMs, watch: true });
+  const deck = await Tapedeck.open({
+    ...spec.dirs,
+    logger,
+    idleMs: spec.idleMs,
+    watch: true,
+    ...(spec.maxIdleWorkers !== undefined && { maxIdleWorkers: spec.maxIdleWorkers }),
+  });
   const running = await startServer(deck, { transport: 'streamable-http', bindAddress: '127.0.0.1:0', logger, version: '0.0.0-bench' });
   process.stdout.write(`listening ${running.url}/mcp\n`);
   const stop = () =>
@@ -157,5 +172,5 @@ async function serve(spec: { dirs: TapedeckDirs; idleMs: number }): Promise<void
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv[2] === '--serve') {
-  await serve(JSON.parse(process.argv[3]) as { dirs: TapedeckDirs; idleMs: number });
+  await serve(JSON.parse(process.argv[3]) as { dirs: TapedeckDirs; idleMs: number; maxIdleWorkers?: number });
 }

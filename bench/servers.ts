@@ -1,6 +1,6 @@
 /** Starting the servers under test as separate processes: tapedeck (its CLI) and the SDK baseline. */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { StdioEndpoint } from './client.js';
@@ -9,6 +9,7 @@ import type { StdioEndpoint } from './client.js';
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 export const tapedeckBin = join(repoRoot, 'bin/tapedeck');
 export const baselineScript = join(repoRoot, 'dist/bench/baseline-server.js');
+export const frontendScript = join(repoRoot, 'dist/bench/frontend-server.js');
 export const examplesDir = join(repoRoot, 'examples/build/components');
 
 export interface Sandbox {
@@ -25,6 +26,7 @@ export function serverEnv(root: string): Record<string, string> {
     XDG_CONFIG_HOME: join(root, 'config'),
     XDG_DATA_HOME: join(root, 'data'),
     TAPEDECK_LOG_FORMAT: 'json',
+    ...(process.env.BENCH_MALLOC_ARENA_MAX && { MALLOC_ARENA_MAX: process.env.BENCH_MALLOC_ARENA_MAX }),
   };
 }
 
@@ -42,8 +44,14 @@ export function tapedeckStdio(dirs: TapedeckDirs, env: Record<string, string>, l
   return { kind: 'stdio', command: process.execPath, args: tapedeckArgs(dirs, ['run']), env, stderr: logFd ?? 'ignore' };
 }
 
-export function baselineStdio(env: Record<string, string>, logFd?: number): StdioEndpoint {
-  return { kind: 'stdio', command: process.execPath, args: [baselineScript, '--stdio'], env, stderr: logFd ?? 'ignore' };
+/** The baseline over stdio; `worker`: its tools run on a worker thread. */
+export function baselineStdio(env: Record<string, string>, logFd?: number, worker = false): StdioEndpoint {
+  return { kind: 'stdio', command: process.execPath, args: [baselineScript, '--stdio', ...(worker ? ['--worker'] : [])], env, stderr: logFd ?? 'ignore' };
+}
+
+/** tapedeck's MCP server over a plain-JS stand-in runtime (bench/frontend-server.ts), over stdio. */
+export function frontendStdio(env: Record<string, string>, logFd?: number): StdioEndpoint {
+  return { kind: 'stdio', command: process.execPath, args: [frontendScript, '--stdio'], env, stderr: logFd ?? 'ignore' };
 }
 
 export interface ServerProcess {
@@ -113,8 +121,12 @@ export function spawnTapedeckHttp(dirs: TapedeckDirs, env: Record<string, string
   );
 }
 
-export function spawnBaselineHttp(env: Record<string, string>, logFile: string): Promise<ServerProcess> {
-  return spawnServer([baselineScript, '--http', '--port', '0'], env, /listening (http:\/\/\S+)/, logFile);
+export function spawnBaselineHttp(env: Record<string, string>, logFile: string, worker = false): Promise<ServerProcess> {
+  return spawnServer([baselineScript, '--http', '--port', '0', ...(worker ? ['--worker'] : [])], env, /listening (http:\/\/\S+)/, logFile);
+}
+
+export function spawnFrontendHttp(env: Record<string, string>, logFile: string): Promise<ServerProcess> {
+  return spawnServer([frontendScript, '--http'], env, /listening (http:\/\/\S+)/, logFile);
 }
 
 /** Spawns a helper script (a mode of this harness) that prints `pattern` when ready. */
@@ -133,4 +145,25 @@ export function rssMB(pid: number): { rss: number; peak: number } {
 export function threadsOf(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/^Threads:\s+(\d+)/m.exec(status)?.[1] ?? Number.NaN);
+}
+
+/**
+ * CPU time a process has used so far (ms), from /proc/<pid>/task/<tid>/schedstat:
+ * all its live threads, and its main thread alone. Unlike latency, this is
+ * hardly affected by other load on the machine.
+ */
+export function cpuTimeMs(pid: number): { total: number; main: number } {
+  let total = 0;
+  let main = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let ns = 0;
+    try {
+      ns = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      continue; // thread ended meanwhile
+    }
+    total += ns / 1e6;
+    if (Number(tid) === pid) main += ns / 1e6;
+  }
+  return { total, main };
 }

@@ -4,7 +4,7 @@
  * CLI) talk to this class only (see types.ts).
  */
 import { EventEmitter } from 'node:events';
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
@@ -21,10 +21,11 @@ import { memoryLimitBytes, formatMemory } from '../policy/memory.js';
 import type { Policy } from '../policy/types.js';
 import { ToolRegistry, type RegisteredTool } from '../registry/tool-registry.js';
 import { compileCoreModules, ensureTranspiled, forgetCompiled } from '../sandbox/artifacts.js';
-import { ComponentRunner, type RunResult } from '../sandbox/component-runner.js';
+import { ComponentRunner, IdleWorkers, type RunResult } from '../sandbox/component-runner.js';
 import type { SandboxGrants } from '../sandbox/protocol.js';
 import { ComponentStore, METADATA_FORMAT, sha256Hex, type ComponentMetadata } from '../store/component-store.js';
 import { assertValidId } from '../store/component-id.js';
+import { writeFileAtomic } from '../store/atomic-write.js';
 import { SecretStore } from '../store/secret-store.js';
 import { resolveSource } from '../loader/resolve.js';
 import type {
@@ -56,6 +57,12 @@ export interface TapedeckOptions {
   maxQueuedCalls?: number;
   /** Stop a component's workers after this long without calls (ms). */
   idleMs?: number;
+  /**
+   * Idle workers kept alive across all components; beyond it the least
+   * recently used idle worker is stopped (its next call starts a new one).
+   * Bounds memory when many components are loaded: each worker is a V8 isolate.
+   */
+  maxIdleWorkers?: number;
   /** Watch the component directory for changes made by other processes (the CLI). */
   watch?: boolean;
   /** Options for oci:// and https:// loads. */
@@ -96,6 +103,7 @@ const DEFAULTS = {
   workersPerComponent: 1,
   maxQueuedCalls: 64,
   idleMs: 5 * 60_000,
+  maxIdleWorkers: 8,
   maxOutputBytes: 64 * 1024,
   maxResultBytes: 16 * 1024 * 1024,
 };
@@ -113,6 +121,8 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   private readonly secretCache = new Map<string, Promise<Record<string, string>>>();
   private readonly grantRevisions = new Map<string, { key: string; revision: number }>();
   private readonly settings: typeof DEFAULTS;
+  /** Shared by every component's runner: bounds idle workers process-wide. */
+  private readonly idleWorkers: IdleWorkers;
   private readonly logger: Logger;
   private watchers: FSWatcher[] = [];
   private refreshTimer?: NodeJS.Timeout;
@@ -134,9 +144,11 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       workersPerComponent: options.workersPerComponent ?? DEFAULTS.workersPerComponent,
       maxQueuedCalls: options.maxQueuedCalls ?? DEFAULTS.maxQueuedCalls,
       idleMs: options.idleMs ?? DEFAULTS.idleMs,
+      maxIdleWorkers: options.maxIdleWorkers ?? DEFAULTS.maxIdleWorkers,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULTS.maxOutputBytes,
       maxResultBytes: options.maxResultBytes ?? DEFAULTS.maxResultBytes,
     };
+    this.idleWorkers = new IdleWorkers(this.settings.maxIdleWorkers);
     this.emptyRoot = join(this.store.cacheDir, 'empty-root');
     this.protectedHostPaths = [resolve(options.componentDir), resolve(options.secretsDir)];
   }
@@ -147,6 +159,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     await deck.store.ensureDir();
     await mkdir(deck.emptyRoot, { recursive: true });
     await mkdir(options.secretsDir, { recursive: true, mode: 0o700 });
+    await deck.recover();
     await deck.refresh();
     if (options.watch) deck.startWatching();
     return deck;
@@ -236,11 +249,43 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     await this.change(async () => {
       if (!this.loaded.has(id) && !(await this.store.ids()).includes(id)) throw new ComponentNotFoundError(id);
       this.uninstall(id);
+      // The marker makes the removal all-or-nothing: a restart finishes an
+      // unload it finds interrupted, so a crash can never leave the policy of
+      // an unloaded component behind for the next component with that id.
+      await writeFileAtomic(this.unloadMarker(id), '');
       await this.store.remove(id);
       await this.policies.remove(id);
+      await rm(this.unloadMarker(id), { force: true });
       this.logger.info({ component: id }, 'component unloaded');
       this.emit('tools-changed');
     });
+  }
+
+  private unloadMarker(id: string): string {
+    return join(this.componentDir, `.unloading-${id}`);
+  }
+
+  /**
+   * At start: finishes unloads a crash interrupted, and removes temp files
+   * that writers which no longer run left behind (`.<name>.<pid>.<hex>.tmp`).
+   */
+  private async recover(): Promise<void> {
+    for (const dir of [this.componentDir, this.secrets.dir]) {
+      for (const name of await readdir(dir).catch(() => [] as string[])) {
+        const unloading = /^\.unloading-(.+)$/.exec(name);
+        if (unloading && dir === this.componentDir) {
+          const id = unloading[1];
+          assertValidId(id);
+          await this.store.remove(id);
+          await this.policies.remove(id);
+          await rm(join(dir, name), { force: true });
+          this.logger.warn({ component: id }, 'finished an unload that was interrupted');
+          continue;
+        }
+        const temp = /^\..+\.(\d+)\.[0-9a-f]+\.tmp$/.exec(name);
+        if (temp && !processRuns(Number(temp[1]))) await rm(join(dir, name), { force: true });
+      }
+    }
   }
 
   private toolsFor(id: string, info: ComponentInfo): RegisteredTool[] {
@@ -453,11 +498,14 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       workers: this.settings.workersPerComponent,
       maxQueued: this.settings.maxQueuedCalls,
       idleMs: this.settings.idleMs,
+      idleWorkers: this.idleWorkers,
       maxOutputBytes: this.settings.maxOutputBytes,
       maxResultBytes: this.settings.maxResultBytes,
       prepare: async () => {
         const artifact = await ensureTranspiled(this.store.cacheDir, digest, () => this.store.readBytes(id));
-        return { moduleUrl: artifact.moduleUrl, coreModules: await compileCoreModules(artifact, memoryBytes) };
+        // A component without imports cannot reach the host: its worker needs no WASI host.
+        const needsWasi = (this.loaded.get(id)?.meta.info.imports?.length ?? 1) > 0;
+        return { moduleUrl: artifact.moduleUrl, coreModules: await compileCoreModules(artifact, memoryBytes), needsWasi };
       },
       onWorkerEvent: (event, reason) => {
         this.emit('worker', { componentId: id, event, reason });
@@ -600,6 +648,15 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   async clearCache(): Promise<void> {
     await rm(this.store.cacheDir, { recursive: true, force: true });
     await mkdir(this.emptyRoot, { recursive: true });
+  }
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

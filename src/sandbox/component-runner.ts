@@ -22,6 +22,44 @@ export interface RunnerOptions {
   /** Cap on a call's result size (default 16 MiB). */
   maxResultBytes?: number;
   onWorkerEvent?: (event: 'start' | 'replace' | 'idle-stop', reason?: string) => void;
+  /** Shared bound on idle workers across runners (see IdleWorkers). */
+  idleWorkers?: IdleWorkers;
+}
+
+/**
+ * Bounds the idle workers kept alive across all runners sharing it: when one
+ * more worker goes idle beyond `max`, the least recently used idle worker is
+ * stopped, exactly as if its idle period had passed (its next call starts a
+ * new worker from the cached compiled modules). Every worker is a V8 isolate
+ * (~7 MB when empty, ~18 MB with the WASI host and its I/O thread, more with
+ * a JS engine), so without a bound 100 components used once each would keep
+ * 100 isolates resident until their idle period ends.
+ */
+export class IdleWorkers {
+  /** Insertion order = least recently idle first. */
+  private readonly idle = new Map<object, () => void>();
+
+  constructor(readonly max: number) {}
+
+  /** `key`'s worker went idle; `stop` stops it. */
+  add(key: object, stop: () => void): void {
+    this.idle.delete(key);
+    this.idle.set(key, stop);
+    while (this.idle.size > Math.max(0, this.max)) {
+      const [oldest, stopOldest] = this.idle.entries().next().value as [object, () => void];
+      this.idle.delete(oldest);
+      stopOldest();
+    }
+  }
+
+  /** `key`'s worker is busy again, or gone. */
+  delete(key: object): void {
+    this.idle.delete(key);
+  }
+
+  get size(): number {
+    return this.idle.size;
+  }
 }
 
 export type RunResult = CallResponse | { type: 'timeout'; timeoutMs: number } | { type: 'busy'; queued: number } | { type: 'crash'; message: string };
@@ -79,6 +117,7 @@ export class ComponentRunner {
       const pending = this.queue.shift()!;
       slot.busy = true;
       clearTimeout(slot.idleTimer);
+      this.options.idleWorkers?.delete(slot);
       void this.execute(slot, pending).then((result) => {
         slot.busy = false;
         pending.resolve(result);
@@ -174,6 +213,7 @@ export class ComponentRunner {
     slot.worker = undefined;
     slot.ready = undefined;
     clearTimeout(slot.idleTimer);
+    this.options.idleWorkers?.delete(slot);
     if (worker) {
       void worker.terminate();
       this.options.onWorkerEvent?.('replace', reason);
@@ -182,16 +222,22 @@ export class ComponentRunner {
 
   private scheduleIdle(slot: Slot): void {
     clearTimeout(slot.idleTimer);
-    if (!slot.worker || this.options.idleMs <= 0) return;
-    slot.idleTimer = setTimeout(() => {
-      if (slot.busy || !slot.worker) return;
-      const worker = slot.worker;
-      slot.worker = undefined;
-      slot.ready = undefined;
-      void worker.terminate();
-      this.options.onWorkerEvent?.('idle-stop');
-    }, this.options.idleMs);
+    if (!slot.worker) return;
+    this.options.idleWorkers?.add(slot, () => this.stopIdle(slot));
+    if (this.options.idleMs <= 0) return;
+    slot.idleTimer = setTimeout(() => this.stopIdle(slot), this.options.idleMs);
     slot.idleTimer.unref();
+  }
+
+  private stopIdle(slot: Slot): void {
+    clearTimeout(slot.idleTimer);
+    this.options.idleWorkers?.delete(slot);
+    if (slot.busy || !slot.worker) return;
+    const worker = slot.worker;
+    slot.worker = undefined;
+    slot.ready = undefined;
+    void worker.terminate();
+    this.options.onWorkerEvent?.('idle-stop');
   }
 
   /** Stops all workers; calls still queued are answered as crashed. */
@@ -201,6 +247,7 @@ export class ComponentRunner {
     await Promise.all(
       this.slots.map(async (slot) => {
         clearTimeout(slot.idleTimer);
+        this.options.idleWorkers?.delete(slot);
         const worker = slot.worker;
         slot.worker = undefined;
         slot.ready = undefined;

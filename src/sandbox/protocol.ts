@@ -35,6 +35,12 @@ export interface WorkerInit {
    * a guest returning hundreds of MiB never reaches the main thread.
    */
   maxResultBytes: number;
+  /**
+   * false when the component imports nothing: it cannot call the host at
+   * all, so the worker skips the WASI host (preview2-shim and the I/O thread
+   * it starts). Absent or true: the full, narrowed WASI host is built.
+   */
+  needsWasi?: boolean;
 }
 
 export interface CallRequest {

@@ -45,7 +45,7 @@ export interface ServerOptions {
   authToken?: string;
   /** OAuth 2.1 resource server mode (HTTP only): JWT access tokens checked against the issuer's JWKS. */
   oauth?: OAuthOptions;
-  /** Request body limit in bytes (default 4 MiB); larger bodies get 413. */
+  /** Request body limit in bytes (default 4 MiB); larger bodies get 413 (over stdio: a JSON-RPC error per oversized line). */
   maxBodyBytes?: number;
   /** Per-client token bucket (client = JWT principal, else IP); 429 with Retry-After when empty. Off when unset. */
   rateLimit?: RateLimitOptions;
@@ -95,7 +95,7 @@ export async function startServer(deck: TapedeckApi, options: ServerOptions): Pr
   let running: RunningServer;
   if (options.transport === 'stdio') {
     if (options.authToken || options.oauth) logger.warn('authentication applies to HTTP transports only; stdio is not authenticated');
-    running = startStdio({ front, logger, shutdownTimeoutMs });
+    running = startStdio({ front, logger, shutdownTimeoutMs, maxMessageBytes: options.maxBodyBytes });
   } else {
     const { host, port } = parseBindAddress(options.bindAddress ?? DEFAULT_BIND_ADDRESS);
     try {

@@ -89,6 +89,8 @@ export async function sandbox(): Promise<Sandbox> {
           clearTimeout(timer);
           resolve({ code, stdout, stderr });
         });
+        // A child that exits before reading stdin (e.g. refused start-up) must not fail the test with EPIPE.
+        child.stdin!.on('error', () => {});
         child.stdin!.end(options.input ?? '');
       });
     },

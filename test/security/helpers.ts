@@ -24,6 +24,7 @@ import { startServer, type RunningServer, type ServerOptions } from '../../src/s
 import { repoRoot, example } from '../helpers/deck.js';
 
 export { repoRoot, example };
+export { mulberry32 as mulberry32Seed } from './fuzz-gen.js';
 
 export const FULL = process.env.TAPEDECK_SECURITY_FULL === '1';
 export const hostileDir = join(repoRoot, 'test/fixtures/hostile');
@@ -335,8 +336,12 @@ export interface StdioPeer {
   /** Lines that were not valid JSON (must stay empty: stdout is the MCP stream). */
   garbage: string[];
   stderr: string[];
-  /** Writes raw text (a line terminator is not added). */
-  write(text: string): void;
+  /** Writes raw text or bytes (a line terminator is not added). */
+  write(data: string | Buffer): void;
+  /** Resolves once the pipe to the child has room again (backpressure). */
+  drained(): Promise<void>;
+  /** The id of every answer (result or error) received, in order. */
+  answers: { id: unknown }[];
   /** Sends a request and waits for the response with the same id. */
   request(method: string, params?: unknown, timeoutMs?: number): Promise<Record<string, unknown>>;
   /** Waits for the response to an id sent with write(). */
@@ -358,6 +363,7 @@ export function stdioPeer(args: string[], env: Record<string, string | undefined
     env: { ...process.env, TAPEDECK_LOG_LEVEL: 'warn', ...env },
   });
   const lines: string[] = [];
+  const answers: { id: unknown }[] = [];
   const garbage: string[] = [];
   const stderr: string[] = [];
   const waiters = new Map<string, (msg: Record<string, unknown>) => void>();
@@ -370,7 +376,8 @@ export function stdioPeer(args: string[], env: Record<string, string | undefined
       const line = buffer.slice(0, nl).replace(/\r$/, '');
       buffer = buffer.slice(nl + 1);
       if (!line) continue;
-      lines.push(line);
+      // Long lines are kept shortened: the suites only need their start.
+      lines.push(line.length > 4096 ? `${line.slice(0, 4096)}…` : line);
       let msg: Record<string, unknown>;
       try {
         msg = JSON.parse(line) as Record<string, unknown>;
@@ -378,13 +385,16 @@ export function stdioPeer(args: string[], env: Record<string, string | undefined
         garbage.push(line);
         continue;
       }
-      if (msg.id === undefined || msg.id === null || !('result' in msg || 'error' in msg)) continue;
+      if (!('result' in msg || 'error' in msg)) continue;
+      answers.push({ id: msg.id });
+      if (msg.id === undefined || msg.id === null) continue;
       const key = JSON.stringify(msg.id);
       const waiter = waiters.get(key);
       if (waiter) {
         waiters.delete(key);
         waiter(msg);
-      } else responses.set(key, msg);
+      } else if (line.length < 1048576) responses.set(key, msg);
+      else responses.set(key, { jsonrpc: '2.0', id: msg.id, ...('error' in msg ? { error: msg.error } : { result: { truncated: true } }) });
     }
   });
   child.stderr.setEncoding('utf8');
@@ -423,7 +433,9 @@ export function stdioPeer(args: string[], env: Record<string, string | undefined
     lines,
     garbage,
     stderr,
-    write: (text) => void child.stdin.write(text),
+    answers,
+    write: (data) => void child.stdin.write(data),
+    drained: () => (child.stdin.writableNeedDrain ? new Promise<void>((resolve) => child.stdin.once('drain', () => resolve())) : Promise.resolve()),
     response,
     request(method, params, timeoutMs) {
       const id = nextRpcId++;

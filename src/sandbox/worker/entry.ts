@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerResponse } from '../protocol.js';
-import { createImports, GuestExit, OutputCapture, setCapture, type CallCapture } from './wasi-host.js';
+import { createImports, GuestExit, loadWasiShim, OutputCapture, setCapture, type CallCapture } from './wasi-host.js';
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -24,14 +24,51 @@ async function ensureInstance(grants: SandboxGrants): Promise<Instance> {
     const mod = (await import(init.moduleUrl)) as { instantiate: typeof instantiate };
     instantiate = mod.instantiate;
   }
-  const imports = createImports({ componentId: init.componentId, grants, emptyRoot: init.emptyRoot });
-  const exports = (await instantiate!((name) => {
-    const module = init.coreModules[name];
-    if (!module) throw new Error(`transpiled component asks for unknown core module ${name}`);
-    return module;
-  }, imports)) as Record<string, unknown>;
+  let imports: object = {};
+  if (init.needsWasi !== false) {
+    await loadWasiShim();
+    imports = createImports({ componentId: init.componentId, grants, emptyRoot: init.emptyRoot });
+  }
+  const restore = stubPromising();
+  let exports: Record<string, unknown>;
+  try {
+    exports = (await instantiate!((name) => {
+      const module = init.coreModules[name];
+      if (!module) throw new Error(`transpiled component asks for unknown core module ${name}`);
+      return module;
+    }, imports)) as Record<string, unknown>;
+  } finally {
+    restore();
+  }
   instance = { exports: exports as Instance['exports'], revision: grants.revision };
   return instance;
+}
+
+/**
+ * jco's glue probes for JSPI once per export and import with
+ * `try { x = WebAssembly.promising(f) } catch { x = f }`. Node 20 has no
+ * `WebAssembly.promising`, so every probe throws "… is not a function", and
+ * V8 builds that message by re-parsing the enclosing function: the glue's
+ * instantiation generator, ~20k lines for a JS-engine component. That cost
+ * ~6-10 ms per probe, 150-250 ms per instantiation. While instantiating, a
+ * stub throws a ready-made TypeError instead: the glue takes the same
+ * `catch` branch as before, without the re-parse. Removed afterwards, so
+ * nothing else ever sees a `promising` that is not the engine's.
+ */
+const NO_JSPI = new TypeError('WebAssembly.promising is not supported by this Node.js');
+function stubPromising(): () => void {
+  const wasm = WebAssembly as unknown as { promising?: unknown };
+  if (typeof wasm.promising === 'function') return () => undefined;
+  Object.defineProperty(wasm, 'promising', {
+    configurable: true,
+    writable: true,
+    value: () => {
+      throw NO_JSPI;
+    },
+  });
+  return () => {
+    delete wasm.promising;
+  };
 }
 
 function camel(name: string): string {

@@ -9,7 +9,7 @@
  */
 import { realpathSync } from 'node:fs';
 import { posix } from 'node:path';
-import { WASIShim } from '@bytecodealliance/preview2-shim/instantiation';
+import type { WASIShim as WASIShimClass } from '@bytecodealliance/preview2-shim/instantiation';
 import type { Denial } from '../../app/types.js';
 import { checkNetworkAccess, networkGrantFor } from '../../policy/network.js';
 import type { Policy } from '../../policy/types.js';
@@ -261,8 +261,20 @@ export interface HostOptions {
   emptyRoot: string;
 }
 
-/** Builds the import object for one instantiation. */
+let WASIShim: typeof WASIShimClass | undefined;
+
+/**
+ * Loads preview2-shim. Importing it starts the shim's own I/O worker thread
+ * (a second V8 isolate, ~8 MB), so a component that imports nothing (no WASI
+ * at all) never loads it; everything else must call this before createImports.
+ */
+export async function loadWasiShim(): Promise<void> {
+  WASIShim ??= (await import('@bytecodealliance/preview2-shim/instantiation')).WASIShim;
+}
+
+/** Builds the import object for one instantiation (after loadWasiShim). */
 export function createImports(options: HostOptions): ImportObject {
+  if (!WASIShim) throw new Error('internal error: loadWasiShim() must run before createImports()');
   componentId = options.componentId;
   const { grants } = options;
   protectedPaths = grants.protectedHostPaths.map((p) => realHostPath(posix.normalize(p).replace(/(.)\/$/, '$1'), true));

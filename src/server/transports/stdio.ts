@@ -7,6 +7,8 @@
 import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from 'pino';
 import type { McpFrontEnd } from '../mcp-server.js';
+import { DEFAULT_MAX_BODY_BYTES } from '../http-guard.js';
+import { StdioGuard } from './stdio-guard.js';
 
 export interface StdioOptions {
   front: McpFrontEnd;
@@ -14,6 +16,8 @@ export interface StdioOptions {
   shutdownTimeoutMs: number;
   stdin?: NodeJS.ReadableStream & import('node:stream').Readable;
   stdout?: NodeJS.WritableStream & import('node:stream').Writable;
+  /** Longest message line accepted (default 4 MiB, like the HTTP body limit). */
+  maxMessageBytes?: number;
 }
 
 export interface StdioRunning {
@@ -38,7 +42,9 @@ export function startStdio(options: StdioOptions): StdioRunning {
     }
   }
 
-  const wire = new StdioServerTransport(stdin, stdout);
+  // Malformed lines get a JSON-RPC error instead of silence (see stdio-guard.ts).
+  const guarded = stdin.pipe(new StdioGuard((line) => void stdout.write(line), options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES));
+  const wire = new StdioServerTransport(guarded, stdout);
   const handle = serveStdio(() => front.createServer({ transport: 'stdio' }, { track: true }), {
     transport: wire,
     onerror: (error) => logger.debug({ err: error.message }, 'MCP stdio error'),
@@ -56,6 +62,9 @@ export function startStdio(options: StdioOptions): StdioRunning {
       await new Promise((resolve) => setImmediate(resolve));
       if (!drained) logger.warn({ activeCalls: front.activeCalls }, 'shutdown timeout: abandoning calls still running');
       await handle.close().catch(() => undefined);
+      // Release stdin (the guard's pipe keeps it flowing), so the process can exit.
+      stdin.unpipe(guarded);
+      stdin.pause();
       await front.close();
       for (const [method, fn] of saved) (console as unknown as Record<string, unknown>)[method] = fn;
       logger.info('MCP stdio server stopped');
