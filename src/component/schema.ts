@@ -33,14 +33,15 @@ import { optionUsesTagForm } from './values.js';
 /** Largest integer JSON numbers carry exactly: 2^53 - 1. */
 const SAFE_MAX = Number.MAX_SAFE_INTEGER;
 
-const INTEGER_BOUNDS: Record<'s8' | 's16' | 's32' | 'u8' | 'u16' | 'u32', [number, number]> = {
+/** Value ranges of the fixed-width integers that JSON numbers carry exactly. */
+export const SMALL_INT_BOUNDS = {
   s8: [-128, 127],
   s16: [-32768, 32767],
   s32: [-2147483648, 2147483647],
   u8: [0, 255],
   u16: [0, 65535],
   u32: [0, 4294967295],
-};
+} as const;
 
 /** Whether a schema describes a value passed to the guest (input) or returned by it (output). */
 export type SchemaDirection = 'input' | 'output';
@@ -87,7 +88,7 @@ export function schemaForType(type: WitType, direction: SchemaDirection = 'input
     case 'u8':
     case 'u16':
     case 'u32': {
-      const [minimum, maximum] = INTEGER_BOUNDS[type.kind];
+      const [minimum, maximum] = SMALL_INT_BOUNDS[type.kind];
       return { type: 'integer', minimum, maximum };
     }
     case 's64':

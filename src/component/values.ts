@@ -38,6 +38,7 @@
  * (`validateArguments`) or a `ValueError` naming the path, never an unrelated crash.
  */
 import type { ExportedFunction, WitType } from './wit-types.js';
+import { SMALL_INT_BOUNDS } from './schema.js';
 
 export interface ArgumentIssue {
   /** Where the problem is, e.g. `points[2].x`; `` for the arguments object itself. */
@@ -102,15 +103,6 @@ const THROWING_SINK: Sink = {
     throw new ValueError(path, message);
   },
 };
-
-const SMALL_INT_BOUNDS = {
-  s8: [-128, 127],
-  s16: [-32768, 32767],
-  s32: [-2147483648, 2147483647],
-  u8: [0, 255],
-  u16: [0, 65535],
-  u32: [0, 4294967295],
-} as const;
 
 const BIG_BOUNDS = {
   s64: [-(2n ** 63n), 2n ** 63n - 1n],
