@@ -68,7 +68,8 @@ export class PlainJsDeck extends EventEmitter<TapedeckEvents> implements Tapedec
 
 async function main(argv: string[]): Promise<void> {
   const transport = argv.includes('--http') ? 'streamable-http' : 'stdio';
-  const logger = await createLogger('info', { pretty: false });
+  // Like the CLI: info by default (one audit line per call); BENCH_LOG_LEVEL overrides it for profiling.
+  const logger = await createLogger((process.env.BENCH_LOG_LEVEL ?? 'info') as 'info', { pretty: false });
   const deck = new PlainJsDeck();
   const running = await startServer(deck, { transport, bindAddress: '127.0.0.1:0', logger, version: '0.0.0-bench' });
   if (running.url) process.stdout.write(`listening ${running.url}/mcp\n`);
