@@ -152,14 +152,14 @@ for (const [tool, args, pattern] of [
 }
 
 test('infinite loop (WAT): stopped by the timeout while other components keep answering promptly', async () => {
-  const spinning = s.call('abuse-spin');
-  // While one worker spins, the canary and another component answer fast.
+  let spun = false;
+  const spinning = s.call('abuse-spin').finally(() => (spun = true));
+  // While one worker spins, the canary and another component answer, before the spin is stopped.
   for (let i = 0; i < 10; i++) {
-    const started = performance.now();
     await s.alive();
     assert.deepEqual((await s.call('other-count')).isError, false);
-    assert.ok(performance.now() - started < 1000, `a call took ${performance.now() - started} ms while a guest spun`);
   }
+  assert.equal(spun, false, 'other calls were answered only after the spinning guest was stopped');
   failedWith(await spinning, /did not finish tool 'abuse-spin' within 1500 ms; the call was stopped/);
   assert.deepEqual((await s.call('abuse-count')).structured, { result: 1 });
   await s.alive();
@@ -259,11 +259,11 @@ test('cross-component: a guest\'s memory does not survive into another guest (no
 });
 
 test('cross-component: a busy component does not block another one', async () => {
-  const spins = [s.call('abuse-spin'), s.call('abuse-spin')];
-  const started = performance.now();
+  let spinsDone = 0;
+  const spins = [s.call('abuse-spin'), s.call('abuse-spin')].map((p) => p.finally(() => spinsDone++));
   const answers = await Promise.all(Array.from({ length: 20 }, () => s.call('other-count')));
   assert.ok(answers.every((a) => !a.isError));
-  assert.ok(performance.now() - started < 1500, `other calls waited ${performance.now() - started} ms`);
+  assert.ok(spinsDone < 2, 'other calls were answered only after both spinning calls ended');
   for (const r of await Promise.all(spins)) failedWith(r, /did not finish/);
   await s.alive();
 });
