@@ -216,6 +216,8 @@ export interface StartupRow {
   components: number;
   tools: number;
   summary: Summary;
+  /** Server CPU time until tools/list was answered (ms). */
+  cpu: Summary;
 }
 
 export interface TargetRow {
@@ -519,16 +521,18 @@ export async function runBench(settings: BenchSettings, options: { keep?: boolea
       // One unmeasured start each (page cache), then alternating reps.
       for (const c of startupCases) await measureStartup(c.endpoint, 1);
       const startupSamples = startupCases.map(() => [] as number[]);
+      const startupCpu = startupCases.map(() => [] as number[]);
       const startupTools = startupCases.map(() => 0);
       for (let rep = 0; rep < settings.startupReps; rep++) {
         for (const [i, c] of startupCases.entries()) {
           const r = await measureStartup(c.endpoint, 1);
           startupSamples[i].push(r.summary.median);
+          if (r.cpu.n) startupCpu[i].push(r.cpu.median);
           startupTools[i] = r.tools;
         }
       }
       for (const [i, c] of startupCases.entries()) {
-        startup.push({ server: c.server, components: c.components, tools: startupTools[i], summary: summarize(startupSamples[i]) });
+        startup.push({ server: c.server, components: c.components, tools: startupTools[i], summary: summarize(startupSamples[i]), cpu: summarize(startupCpu[i]) });
       }
     }
 
@@ -709,11 +713,13 @@ export function renderTables(report: BenchReport): string {
   parts.push('\n\n### 3. Startup\n');
   parts.push(
     table(
-      ['server', 'cached components', 'tools listed', 'starts', 'p50 ms', 'p99 ms'],
-      report.startup.map((s) => [s.server, String(s.components), String(s.tools), String(s.summary.n), ms(s.summary.median), ms(s.summary.p99)]),
+      ['server', 'cached components', 'tools listed', 'starts', 'p50 ms', 'p99 ms', 'server CPU ms p50'],
+      report.startup.map((s) => [s.server, String(s.components), String(s.tools), String(s.summary.n), ms(s.summary.median), ms(s.summary.p99), ms(s.cpu.median)]),
     ),
   );
-  parts.push('\n\nProcess spawn until the `tools/list` answer arrived (stdio, includes the MCP handshake); p99 of a few starts is their maximum.\n');
+  parts.push(
+    '\n\nProcess spawn until the `tools/list` answer arrived (stdio, includes the MCP handshake); p99 of a few starts is their maximum. Server CPU: CPU time the server process had used (all threads) when the answer arrived; it moves far less with other load on the machine than the wall time.\n',
+  );
   const js = report.firstLoad.js;
   const fl = (loads: FirstLoad[], key: keyof FirstLoad) => summarize(loads.map((l) => l[key]));
   const flRow = (label: string, loads: FirstLoad[]): string[] => [
@@ -724,11 +730,12 @@ export function renderTables(report: BenchReport): string {
     ms(fl(loads, 'totalMs').median),
     ms(fl(loads, 'totalMs').p99),
     ms(fl(loads, 'secondCallMs').median),
+    ms(fl(loads, 'totalCpuMs').median),
   ];
   parts.push(`\nFirst load of ${js.component} in a fresh process (ms):\n\n`);
   parts.push(
     table(
-      ['case', 'runs', 'load p50', 'first call p50', 'total p50', 'total p99', 'next call p50'],
+      ['case', 'runs', 'load p50', 'first call p50', 'total p50', 'total p99', 'next call p50', 'CPU of load + first call p50'],
       [
         flRow('uncached (empty cache: transpile + compile + instantiate)', js.uncached),
         flRow('cached (loadComponent again: transpile cache warm)', js.cached),

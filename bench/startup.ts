@@ -14,26 +14,30 @@ import { pino } from 'pino';
 import { Tapedeck } from '../src/app/tapedeck.js';
 import { Driver, type StdioEndpoint } from './client.js';
 import { summarize, type Summary } from './stats.js';
-import type { TapedeckDirs } from './servers.js';
+import { cpuTimeMs, type TapedeckDirs } from './servers.js';
 
 export interface StartupResult {
   summary: Summary;
+  /** CPU time the server process used until it answered tools/list (ms, all threads): steadier than wall time on a loaded machine. */
+  cpu: Summary;
   tools: number;
 }
 
 /** Spawn -> connected (initialize answered) -> tools/list answered, `reps` times (ms). */
 export async function measureStartup(endpoint: StdioEndpoint, reps: number): Promise<StartupResult> {
   const samples: number[] = [];
+  const cpu: number[] = [];
   let tools = 0;
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     const driver = await Driver.connect(endpoint);
     const names = await driver.listTools();
     samples.push(performance.now() - t0);
+    if (driver.serverPid) cpu.push(cpuTimeMs(driver.serverPid).total);
     tools = names.length;
     await driver.close();
   }
-  return { summary: summarize(samples), tools };
+  return { summary: summarize(samples), cpu: summarize(cpu), tools };
 }
 
 export interface FirstLoad {
@@ -47,6 +51,8 @@ export interface FirstLoad {
   totalMs: number;
   /** A second call on the now-warm worker. */
   secondCallMs: number;
+  /** CPU time of the process (all threads) for load + first call, ms. */
+  totalCpuMs: number;
 }
 
 /**
@@ -80,15 +86,17 @@ async function child(spec: { dirs: TapedeckDirs; wasm?: string; tool: string; ar
   const t0 = performance.now();
   const deck = await Tapedeck.open({ ...spec.dirs, logger: pino({ level: 'silent' }) });
   const t1 = performance.now();
+  const cpu0 = process.cpuUsage();
   if (spec.wasm) await deck.loadComponent(spec.wasm);
   const t2 = performance.now();
   const first = await deck.callTool(spec.tool, spec.args);
   const t3 = performance.now();
+  const cpu = process.cpuUsage(cpu0);
   if (first.isError) throw new Error(`first call failed: ${first.text}`);
   await deck.callTool(spec.tool, spec.args);
   const t4 = performance.now();
   await deck.close();
-  const result: FirstLoad = { openMs: t1 - t0, loadMs: t2 - t1, firstCallMs: t3 - t2, totalMs: t3 - t1, secondCallMs: t4 - t3 };
+  const result: FirstLoad = { openMs: t1 - t0, loadMs: t2 - t1, firstCallMs: t3 - t2, totalMs: t3 - t1, secondCallMs: t4 - t3, totalCpuMs: (cpu.user + cpu.system) / 1000 };
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }
 

@@ -108,13 +108,14 @@ test('bench --quick with tiny counts writes a complete, well-formed report', { t
     const s = startup(server, components);
     assert.ok(s, `no startup row for ${server} with ${components}`);
     assertSummary(s.summary, `startup ${server} ${components}`);
+    assertSummary(s.cpu, `startup CPU ${server} ${components}`);
     assert.ok(s.tools >= components, `startup ${server} ${components}: ${s.tools} tools`);
   }
   assert.ok(startup('tapedeck', 20)!.tools >= startup('tapedeck', 0)!.tools + 20, 'cached components did not add their tools');
   for (const key of ['uncached', 'cached', 'registered'] as const) {
     const loads = report.firstLoad.js[key];
     assert.ok(loads.length >= 1, `no ${key} first load`);
-    for (const l of loads) for (const v of [l.loadMs, l.firstCallMs, l.totalMs, l.secondCallMs]) assert.ok(isNumber(v) && v >= 0, `${key}: ${JSON.stringify(l)}`);
+    for (const l of loads) for (const v of [l.loadMs, l.firstCallMs, l.totalMs, l.secondCallMs, l.totalCpuMs]) assert.ok(isNumber(v) && v >= 0, `${key}: ${JSON.stringify(l)}`);
   }
   assertSummary(report.firstLoad.wat, 'first WAT loads');
 

@@ -87,7 +87,7 @@ function tally(counts: Map<string, number>, key: string): void {
 }
 
 test(`fuzz over streamable HTTP: ${COUNT} messages`, async (t) => {
-  const s = await serve({ components: [await example('calculator')] });
+  const s = await serve({ components: [await example('calculator')], keepLogs: false });
   t.after(() => s.close());
   const tools: FuzzTool[] = s.deck.listTools().map((tool) => ({ name: tool.name, inputSchema: tool.inputSchema }));
   const rng = mulberry32(SEED);

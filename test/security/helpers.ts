@@ -147,6 +147,12 @@ export interface ServeOptions {
   deck?: Partial<TapedeckOptions>;
   /** Put the component and secrets directories in `<root>/<stateDir>/` instead of `<root>/`. */
   stateDir?: string;
+  /**
+   * Keep the log records in `logs` (default true). Long runs turn it off:
+   * the records (which include, e.g., every unknown tool name) would stay in
+   * this process's heap and hide the server's own memory behaviour.
+   */
+  keepLogs?: boolean;
   server?: Partial<Omit<ServerOptions, 'logger' | 'version' | 'transport'>>;
 }
 
@@ -160,7 +166,8 @@ export async function serve(options: ServeOptions = {}): Promise<Served> {
   const componentDir = join(root, options.stateDir ?? '', 'components');
   const secretsDir = join(root, options.stateDir ?? '', 'secrets');
   const logs: Record<string, unknown>[] = [];
-  const logger = memoryLogger(logs);
+  // A log line is still produced (and parsed) when not kept: the cost of logging stays in the measurement.
+  const logger = options.keepLogs === false ? pino({ level: 'info' }, { write: (line: string) => void JSON.parse(line) }) : memoryLogger(logs);
   const deck = await Tapedeck.open({ componentDir, secretsDir, logger, ...options.deck });
   await deck.loadComponent(await example('minimal'));
   for (const c of options.components ?? []) {

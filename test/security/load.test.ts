@@ -35,6 +35,7 @@ test(`load: ${CALLS} calls at concurrency ${CONCURRENCY} over streamable HTTP, o
   const s = await serve({
     components: [await example('calculator'), await hostileWat('abuse', work, 'steady'), await hostileWat('abuse', work, 'flaky')],
     deck: { workersPerComponent: 2, maxQueuedCalls: 256 },
+    keepLogs: false,
   });
   t.after(() => s.close());
   await s.deck.policies.write('flaky', { version: '1.0', permissions: { resources: { limits: { timeout: '300ms' } } } } as never);
