@@ -10,7 +10,7 @@
  *   node dist/bench/profile.js summary FILE.cpuprofile [top]
  *       summarises a profile: self time by function and by module.
  */
-import { mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Driver, measureThroughput } from './client.js';
@@ -119,6 +119,7 @@ async function profileServer(which: 'stdio' | 'baseline' | 'baseline-worker', ca
     for (const file of files) {
       const profile = JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile;
       process.stdout.write(`\n== ${file}\n${summarizeProfile(profile)}\n`);
+      if (process.env.PROFILE_KEEP) await copyFile(join(profDir, file), join(process.env.PROFILE_KEEP, `${which}-${file}`));
     }
   } finally {
     await rm(root, { recursive: true, force: true });
@@ -161,6 +162,8 @@ async function profileHttp(which: 'tapedeck' | 'baseline' | 'baseline-worker', s
     for (const file of await readdir(profDir)) {
       const profile = JSON.parse(await readFile(join(profDir, file), 'utf8')) as CpuProfile;
       process.stdout.write(`\n== ${file}\n${summarizeProfile(profile, 40)}\n`);
+      // PROFILE_KEEP=<dir> keeps the raw profiles for a closer look (e.g. in Chrome DevTools).
+      if (process.env.PROFILE_KEEP) await copyFile(join(profDir, file), join(process.env.PROFILE_KEEP, `${which}-${file}`));
     }
   } finally {
     await rm(root, { recursive: true, force: true });

@@ -8,11 +8,9 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
-import { decodeComponent } from '../component/decode/index.js';
 import { toolFromFunction } from '../component/schema.js';
 import { formatIssues, fromGuestResult, toGuestArguments, validateArguments } from '../component/values.js';
 import type { ComponentInfo } from '../component/wit-types.js';
-import { parsePolicy } from '../policy/parse.js';
 import { grant, revoke } from '../policy/grants.js';
 import { PolicyStore } from '../policy/store.js';
 import { storageMounts } from '../policy/storage.js';
@@ -97,6 +95,9 @@ interface RunnerEntry {
   digest: string;
 }
 
+/** Metadata files read at once by refresh() (bounded: a large directory must not exhaust file descriptors). */
+const METADATA_BATCH = 32;
+
 const DEFAULTS = {
   timeoutMs: 30_000,
   defaultMemoryBytes: 512 * 1024 * 1024,
@@ -120,6 +121,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   /** Secrets per component, so a call does not read the secrets file. */
   private readonly secretCache = new Map<string, Promise<Record<string, string>>>();
   private readonly grantRevisions = new Map<string, { key: string; revision: number }>();
+  private readonly grantsCache = new Map<string, { policy: Promise<Policy | undefined>; secrets: Promise<Record<string, string>>; value: CallGrants }>();
   private readonly settings: typeof DEFAULTS;
   /** Shared by every component's runner: bounds idle workers process-wide. */
   private readonly idleWorkers: IdleWorkers;
@@ -202,7 +204,9 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
         `digest mismatch for ${source.sourceUri}: expected ${options.digest}, got sha256:${digest}. The component changed since the digest was recorded; refusing to load it`,
       );
     }
-    const info = decodeComponent(source.bytes);
+    // The stored metadata of identical bytes already holds what decoding would find.
+    const known = await this.store.readMetadata(id);
+    const info = known?.digest === digest ? known.info : await decode(source.bytes);
     const tools = this.toolsFor(id, info);
     if (tools.length === 0) {
       throw new Error(
@@ -211,7 +215,10 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       );
     }
     let policy: Policy | undefined;
-    if (source.policyYaml && options.acceptPolicy) policy = parsePolicy(source.policyYaml, `policy shipped with ${source.sourceUri}`);
+    if (source.policyYaml && options.acceptPolicy) {
+      const { parsePolicy } = await import('../policy/parse.js');
+      policy = parsePolicy(source.policyYaml, `policy shipped with ${source.sourceUri}`);
+    }
 
     return this.change(async () => {
       this.registry.checkConflicts(id, tools);
@@ -219,17 +226,13 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       // that cannot run never displaces one that can.
       await ensureTranspiled(this.store.cacheDir, digest, async () => source.bytes);
       const reloaded = this.loaded.has(id) || (await this.store.ids()).includes(id);
-      const file = await this.store.writeComponent(id, source.bytes);
-      const meta: ComponentMetadata = {
-        format: METADATA_FORMAT,
-        id,
-        digest,
-        ...file,
-        sourceUri: source.sourceUri,
-        loadedAt: new Date().toISOString(),
-        info,
-      };
-      await this.store.writeMetadata(meta);
+      // Identical bytes already stored are kept, not rewritten (see storeComponent).
+      const { file, kept } = await this.store.storeComponent(id, source.bytes, digest);
+      const meta: ComponentMetadata =
+        kept?.sourceUri === source.sourceUri
+          ? kept
+          : { format: METADATA_FORMAT, id, digest, ...file, sourceUri: source.sourceUri, loadedAt: new Date().toISOString(), info };
+      if (meta !== kept) await this.store.writeMetadata(meta);
       if (policy) await this.policies.write(id, policy, { sourceUri: source.sourceUri });
       this.install(meta, tools);
       this.logger.info({ component: id, tools: tools.length, digest: `sha256:${digest}`, reloaded }, reloaded ? 'component reloaded' : 'component loaded');
@@ -304,6 +307,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     this.registry.remove(id);
     this.loaded.delete(id);
     this.policyCache.delete(id);
+    this.grantsCache.delete(id);
     void this.stopRunner(id);
   }
 
@@ -330,11 +334,15 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   refresh(): Promise<void> {
     return this.change(async () => {
       const ids = await this.store.ids();
+      // Metadata is read a batch at a time, not one file-system round trip per component.
+      const stored: (ComponentMetadata | undefined)[] = [];
+      for (let i = 0; i < ids.length; i += METADATA_BATCH) {
+        stored.push(...(await Promise.all(ids.slice(i, i + METADATA_BATCH).map((id) => this.store.readMetadata(id)))));
+      }
       let changed = false;
-      for (const id of ids) {
+      for (const [i, id] of ids.entries()) {
         try {
-          let meta = await this.store.readMetadata(id);
-          if (!meta) meta = await this.decodeStored(id);
+          const meta = stored[i] ?? (await this.decodeStored(id));
           const current = this.loaded.get(id);
           if (current && current.meta.digest === meta.digest && current.meta.mtimeMs === meta.mtimeMs) continue;
           this.install(meta, this.toolsFor(id, meta.info));
@@ -366,7 +374,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       ...file,
       sourceUri: previous?.meta?.sourceUri ?? `file://${this.store.wasmPath(id)}`,
       loadedAt: new Date().toISOString(),
-      info: decodeComponent(bytes),
+      info: await decode(bytes),
     };
     await this.store.writeMetadata(meta);
     return meta;
@@ -466,9 +474,18 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
 
   // ---------------------------------------------------------------- calls
 
-  private async grantsFor(id: string): Promise<{ grants: SandboxGrants; memoryBytes: number; timeoutMs: number }> {
-    const policy = await this.readPolicy(id);
-    const secrets = await this.readSecrets(id);
+  /**
+   * What a call of component `id` runs with. Derived from its policy and
+   * secrets and cached until either is re-read (their caches hand out a new
+   * promise after every change), so the per-call cost is two map lookups.
+   */
+  private async grantsFor(id: string): Promise<CallGrants> {
+    const policyReading = this.readPolicy(id);
+    const secretsReading = this.readSecrets(id);
+    const cached = this.grantsCache.get(id);
+    if (cached && cached.policy === policyReading && cached.secrets === secretsReading) return cached.value;
+    const policy = await policyReading;
+    const secrets = await secretsReading;
     const available = { ...(this.options.environment ?? {}), ...secrets };
     const mounts = policy ? storageMounts(policy, this.componentDir).map((m) => ({ guestPath: m.guestPath, hostPath: m.hostPath, access: m.access })) : [];
     const env = policy ? allowedEnvironment(policy, available) : {};
@@ -478,11 +495,16 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       revision = { key, revision: (revision?.revision ?? 0) + 1 };
       this.grantRevisions.set(id, revision);
     }
-    return {
+    const value: CallGrants = {
       grants: { revision: revision.revision, mounts, env, policy: policy ?? null, protectedHostPaths: this.protectedHostPaths },
       memoryBytes: memoryLimitBytes(policy, this.settings.defaultMemoryBytes),
       timeoutMs: timeoutFromPolicy(policy) ?? this.settings.timeoutMs,
     };
+    // Only if neither was invalidated while this one was computed.
+    if (this.policyCache.get(id) === policyReading && this.secretCache.get(id) === secretsReading) {
+      this.grantsCache.set(id, { policy: policyReading, secrets: secretsReading, value });
+    }
+    return value;
   }
 
   private runnerFor(id: string, digest: string, memoryBytes: number, timeoutMs: number): ComponentRunner {
@@ -649,6 +671,18 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
     await rm(this.store.cacheDir, { recursive: true, force: true });
     await mkdir(this.emptyRoot, { recursive: true });
   }
+}
+
+interface CallGrants {
+  grants: SandboxGrants;
+  memoryBytes: number;
+  timeoutMs: number;
+}
+
+/** The decoder is loaded when a binary is decoded (a load, or stale metadata), not at start. */
+async function decode(bytes: Uint8Array): Promise<ComponentInfo> {
+  const { decodeComponent } = await import('../component/decode/index.js');
+  return decodeComponent(bytes);
 }
 
 function processRuns(pid: number): boolean {

@@ -12,13 +12,15 @@
  * A policy file that does not parse or validate is an error naming the file
  * (it is never treated as "no policy", which would silently change what a
  * component may do). Missing or unreadable metadata is reported as absent.
+ *
+ * The YAML parser is loaded with the first policy read or written, not at
+ * start: a server lists its tools without it.
  */
 import { readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { syncDirectory, writeFileAtomic } from '../store/atomic-write.js';
 import { assertValidId } from '../store/component-id.js';
 import { PolicyError } from './errors.js';
-import { parsePolicy, serializePolicy } from './parse.js';
 import type { Policy } from './types.js';
 
 export interface PolicyMeta {
@@ -74,6 +76,7 @@ export class PolicyStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
+    const { parsePolicy } = await import('./parse.js');
     const policy = parsePolicy(yaml, path);
     return { policy, yaml, path, meta: await this.readMeta(id) };
   }
@@ -110,6 +113,7 @@ export class PolicyStore {
    */
   async write(id: string, policy: Policy, meta: { sourceUri?: string } = {}): Promise<void> {
     const path = this.policyPath(id);
+    const { serializePolicy } = await import('./parse.js');
     const yaml = serializePolicy(policy);
     const previous = await this.readMeta(id);
     const now = this.now().toISOString();

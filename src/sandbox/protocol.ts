@@ -51,7 +51,11 @@ export interface CallRequest {
   /** WIT function name, kebab-case. */
   name: string;
   args: unknown[];
-  grants: SandboxGrants;
+  /**
+   * Present when the grants changed since the last call posted to this worker
+   * (and on its first call); the worker keeps the last grants it was sent.
+   */
+  grants?: SandboxGrants;
 }
 
 export type CallOutcome =
@@ -75,5 +79,6 @@ export interface CallResponse {
   poisoned: boolean;
 }
 
+/** The host sends one call, or several that arrived in the same event-loop turn. */
 export type WorkerRequest = CallRequest;
 export type WorkerResponse = CallResponse | { type: 'ready' } | { type: 'init-error'; message: string };

@@ -3,10 +3,11 @@
  * and/or an OAuth 2.1 resource server following the MCP authorization spec —
  * JWT access tokens verified against the authorization server's JWKS (issuer,
  * audience = this server's resource URL, expiry, required scopes), RFC 9728
- * protected resource metadata, and `WWW-Authenticate` challenges.
+ * protected resource metadata, and `WWW-Authenticate` challenges. jose is
+ * loaded with the first JWT to verify (a bearer token alone never needs it).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, type JWTPayload } from 'jose';
+import type { createRemoteJWKSet, JWTPayload } from 'jose';
 import type { AuthInfo } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
 
@@ -150,6 +151,7 @@ export class Authenticator {
       return this.fail(503, 'temporarily_unavailable', 'the authorization server keys cannot be loaded; retry later');
     }
     const audience = [this.resourceUrl, withoutTrailingSlash(this.resourceUrl), `${withoutTrailingSlash(this.resourceUrl)}/`];
+    const { jwtVerify, errors: joseErrors } = await import('jose');
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, jwks, { issuer: o.issuer, audience: [...new Set(audience)], requiredClaims: ['exp'], clockTolerance: 5 }));
@@ -182,7 +184,9 @@ export class Authenticator {
 
   private keySet(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     if (!this.jwks) {
-      this.jwks = this.discoverJwksUri().then((uri) => createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, cooldownDuration: 30_000 }));
+      this.jwks = Promise.all([this.discoverJwksUri(), import('jose')]).then(([uri, { createRemoteJWKSet }]) =>
+        createRemoteJWKSet(new URL(uri), { timeoutDuration: 5000, cooldownDuration: 30_000 }),
+      );
       this.jwks.catch(() => {
         this.jwks = undefined;
       });

@@ -14,6 +14,10 @@
  *   /health, /ready          nothing (probes send the pod IP as Host)
  * Logs go to `options.logger` only (the caller points it at stderr); in stdio
  * mode console.* output is redirected to stderr so stdout carries only MCP.
+ *
+ * Only what the chosen transport needs is loaded: the HTTP front door (with
+ * the v1 SDK for SSE, jose for OAuth) and the Prometheus metrics are imported
+ * for HTTP only. Over stdio no metrics are collected: nothing could read them.
  */
 import type { Logger } from 'pino';
 import type { TapedeckApi } from '../app/types.js';
@@ -21,8 +25,7 @@ import { Audit } from './audit.js';
 import type { OAuthOptions } from './auth.js';
 import { DEFAULT_MAX_BODY_BYTES, type RateLimitOptions } from './http-guard.js';
 import { McpFrontEnd } from './mcp-server.js';
-import { Metrics } from './metrics.js';
-import { startHttp } from './transports/http.js';
+import type { Metrics } from './metrics.js';
 import { startStdio } from './transports/stdio.js';
 
 export { searchCatalog, loadCatalog, findCatalogEntry, type CatalogEntry } from './catalog.js';
@@ -81,23 +84,20 @@ export function parseBindAddress(bindAddress: string): { host: string; port: num
 export async function startServer(deck: TapedeckApi, options: ServerOptions): Promise<RunningServer> {
   const logger = options.logger;
   const shutdownTimeoutMs = options.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
-  const metrics = new Metrics(deck, { defaultMetrics: options.transport !== 'stdio' });
   const audit = new Audit(logger.child({ audit: true }));
-  const front = new McpFrontEnd({
-    deck,
-    version: options.version,
-    logger,
-    metrics,
-    audit,
-    disableBuiltinTools: options.disableBuiltinTools,
-  });
+  const frontEnd = (metrics?: Metrics) =>
+    new McpFrontEnd({ deck, version: options.version, logger, metrics, audit, disableBuiltinTools: options.disableBuiltinTools });
 
   let running: RunningServer;
+  let metrics: Metrics | undefined;
   if (options.transport === 'stdio') {
     if (options.authToken || options.oauth) logger.warn('authentication applies to HTTP transports only; stdio is not authenticated');
-    running = startStdio({ front, logger, shutdownTimeoutMs, maxMessageBytes: options.maxBodyBytes });
+    running = startStdio({ front: frontEnd(), logger, shutdownTimeoutMs, maxMessageBytes: options.maxBodyBytes });
   } else {
     const { host, port } = parseBindAddress(options.bindAddress ?? DEFAULT_BIND_ADDRESS);
+    const [{ startHttp }, { Metrics }] = await Promise.all([import('./transports/http.js'), import('./metrics.js')]);
+    const httpMetrics = (metrics = new Metrics(deck, { defaultMetrics: true }));
+    const front = frontEnd(httpMetrics);
     try {
       running = await startHttp({
         transport: options.transport,
@@ -105,7 +105,7 @@ export async function startServer(deck: TapedeckApi, options: ServerOptions): Pr
         port,
         front,
         deck,
-        metrics,
+        metrics: httpMetrics,
         logger,
         allowedHosts: options.allowedHosts ?? [],
         authToken: options.authToken,
@@ -116,7 +116,7 @@ export async function startServer(deck: TapedeckApi, options: ServerOptions): Pr
       });
     } catch (error) {
       await front.close();
-      metrics.dispose();
+      httpMetrics.dispose();
       throw error;
     }
   }
@@ -124,7 +124,7 @@ export async function startServer(deck: TapedeckApi, options: ServerOptions): Pr
   const inner = running;
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
-    closing ??= inner.close().finally(() => metrics.dispose());
+    closing ??= inner.close().finally(() => metrics?.dispose());
     return closing;
   };
   if (options.handleSignals) {

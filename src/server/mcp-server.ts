@@ -8,11 +8,10 @@
  */
 import { ProtocolError, ProtocolErrorCode, ResourceNotFoundError, Server, type CallToolResult, type Tool } from '@modelcontextprotocol/server';
 import type { Logger } from 'pino';
-import type { TapedeckApi, ToolCallOutcome } from '../app/types.js';
+import type { Denial, TapedeckApi, ToolCallOutcome } from '../app/types.js';
 import { Audit, type CallerInfo } from './audit.js';
 import { BUILTIN_TOOLS, BUILTIN_TOOL_NAMES, callBuiltin } from './builtin-tools.js';
 import type { CatalogEntry } from './catalog.js';
-import { BUILTIN_COMPONENT, Metrics, UNKNOWN } from './metrics.js';
 
 export const BUILTIN_TOOLS_DISABLED = 'Error: Built-in tools are disabled';
 
@@ -25,11 +24,21 @@ const INSTRUCTIONS =
 /** At most this many denial messages are appended to one tool result. */
 const MAX_DENIAL_ITEMS = 20;
 
+/** `component` label of built-in tool calls and of calls to unknown tools. */
+const BUILTIN_COMPONENT = 'builtin';
+const UNKNOWN = '(unknown)';
+
+/** Where tool calls are counted: the Prometheus metrics (metrics.ts) over HTTP. */
+export interface CallMetrics {
+  toolCall(component: string, tool: string, outcome: string, seconds: number, denials?: Denial[]): void;
+}
+
 export interface FrontEndOptions {
   deck: TapedeckApi;
   version: string;
   logger: Logger;
-  metrics: Metrics;
+  /** Absent over stdio, which has no /metrics endpoint: nothing is counted then. */
+  metrics?: CallMetrics;
   audit: Audit;
   disableBuiltinTools?: boolean;
   catalog?: () => CatalogEntry[];
@@ -44,7 +53,7 @@ interface ToolIndex {
 export class McpFrontEnd {
   private readonly deck: TapedeckApi;
   private readonly logger: Logger;
-  private readonly metrics: Metrics;
+  private readonly metrics?: CallMetrics;
   private readonly audit: Audit;
   private readonly builtinsDisabled: boolean;
   private index?: ToolIndex;
@@ -238,7 +247,7 @@ export class McpFrontEnd {
       throw error;
     }
     const outcomeLabel = outcome.failure ?? (outcome.isError ? 'error' : 'ok');
-    this.metrics.toolCall(outcome.componentId, name, outcomeLabel, (performance.now() - started) / 1000, outcome.denials);
+    this.metrics?.toolCall(outcome.componentId, name, outcomeLabel, (performance.now() - started) / 1000, outcome.denials);
     this.audit.toolCall({
       caller,
       component: outcome.componentId,
@@ -253,7 +262,7 @@ export class McpFrontEnd {
 
   private record(caller: CallerInfo, component: string, tool: string, outcome: string, started: number, isError: boolean, auditTool = tool): void {
     const ms = performance.now() - started;
-    this.metrics.toolCall(component, tool, outcome, ms / 1000);
+    this.metrics?.toolCall(component, tool, outcome, ms / 1000);
     this.audit.toolCall({ caller, component, tool: auditTool, durationMs: ms, outcome, isError, denials: [] });
   }
 

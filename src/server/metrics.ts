@@ -1,23 +1,22 @@
 /**
  * Prometheus metrics (prom-client), one registry per server so several
- * servers in one process (tests) never collide.
+ * servers in one process (tests) never collide. HTTP only (`/metrics`): over
+ * stdio nothing could read them, so neither this module nor prom-client is loaded.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { Denial, TapedeckApi, WorkerEvent } from '../app/types.js';
-
-/** `component` label of built-in tool calls and of calls to unknown tools. */
-export const BUILTIN_COMPONENT = 'builtin';
-export const UNKNOWN = '(unknown)';
+import type { CallMetrics } from './mcp-server.js';
 
 export type RejectionReason = 'host' | 'origin' | 'unauthorized' | 'forbidden' | 'rate-limited' | 'body-too-large' | 'shutting-down';
 
-export class Metrics {
+export class Metrics implements CallMetrics {
   readonly registry = new Registry();
   private readonly calls: Counter<'component' | 'tool' | 'outcome'>;
   private readonly duration: Histogram<'component' | 'tool'>;
   private readonly denials: Counter<'component' | 'kind'>;
   private readonly restarts: Counter<'component'>;
   private readonly rejections: Counter<'reason'>;
+  private readonly children = new Map<string, Counter.Internal | Histogram.Internal<'component' | 'tool'>>();
   private readonly onWorker = (event: WorkerEvent) => {
     if (event.event === 'replace') this.restarts.inc({ component: event.componentId });
   };
@@ -77,9 +76,28 @@ export class Metrics {
   }
 
   toolCall(component: string, tool: string, outcome: string, seconds: number, denials: Denial[] = []): void {
-    this.calls.inc({ component, tool, outcome });
-    this.duration.observe({ component, tool }, seconds);
+    this.series(component, tool, outcome).inc();
+    this.series(component, tool).observe(seconds);
     for (const d of denials) this.denials.inc({ component, kind: d.kind });
+  }
+
+  /**
+   * The labelled child of the call counter (with `outcome`) or of the
+   * duration histogram, looked up once per label set: prom-client hashes the
+   * label object on every `inc({...})`, a measurable part of a warm call.
+   */
+  private series(component: string, tool: string): Histogram.Internal<'component' | 'tool'>;
+  private series(component: string, tool: string, outcome: string): Counter.Internal;
+  private series(component: string, tool: string, outcome?: string): Counter.Internal | Histogram.Internal<'component' | 'tool'> {
+    const key = `${component}\0${tool}\0${outcome ?? ''}`;
+    let child = this.children.get(key);
+    if (!child) {
+      child = outcome === undefined ? this.duration.labels({ component, tool }) : this.calls.labels({ component, tool, outcome });
+      // Bounded by what the label sets themselves are bounded by (loaded tools x outcomes).
+      if (this.children.size > 10_000) this.children.clear();
+      this.children.set(key, child);
+    }
+    return child;
   }
 
   rejection(reason: RejectionReason): void {

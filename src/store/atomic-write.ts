@@ -35,6 +35,20 @@ export async function writeFileAtomic(
   await syncDirectory(dir);
 }
 
+/**
+ * fsync a file that is already in place (cheap when nothing of it is dirty),
+ * and its directory: afterwards it is as durable as a fresh writeFileAtomic.
+ */
+export async function syncFile(path: string): Promise<void> {
+  const handle = await open(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+  await syncDirectory(dirname(path));
+}
+
 /** fsync a directory so that a rename or unlink inside it survives a crash. */
 export async function syncDirectory(dir: string): Promise<void> {
   let handle;

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFile, readdir, rm, stat, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic, syncDirectory } from './atomic-write.js';
+import { writeFileAtomic, syncDirectory, syncFile } from './atomic-write.js';
 import type { ComponentInfo } from '../component/wit-types.js';
 import { assertValidId } from './component-id.js';
 
@@ -21,6 +21,7 @@ export interface ComponentMetadata {
   size: number;
   mtimeMs: number;
   sourceUri: string;
+  /** When these bytes were stored from this source (loading identical bytes from the same source again keeps it). */
   loadedAt: string;
   info: ComponentInfo;
 }
@@ -91,6 +92,23 @@ export class ComponentStore {
     await writeFileAtomic(this.wasmPath(id), bytes);
     const info = await stat(this.wasmPath(id));
     return { size: info.size, mtimeMs: info.mtimeMs };
+  }
+
+  /**
+   * Stores the binary like writeComponent, unless it is stored already: when
+   * the current metadata of `<id>.wasm` (same size and mtime as the file, as
+   * refresh() trusts it) records `digestHex`, the file holds these bytes and
+   * is kept as it is (no rewrite of megabytes, its mtime and inode unchanged,
+   * so watching servers see no change); it is fsync'ed instead, as durable as
+   * a fresh write. Returns the file facts, and that metadata when kept.
+   */
+  async storeComponent(id: string, bytes: Uint8Array, digestHex: string): Promise<{ file: { size: number; mtimeMs: number }; kept?: ComponentMetadata }> {
+    const current = await this.readMetadata(id);
+    if (current?.digest === digestHex && current.size === bytes.byteLength) {
+      await syncFile(this.wasmPath(id));
+      return { file: { size: current.size, mtimeMs: current.mtimeMs }, kept: current };
+    }
+    return { file: await this.writeComponent(id, bytes) };
   }
 
   async writeMetadata(meta: ComponentMetadata): Promise<void> {

@@ -1,10 +1,10 @@
 /**
  * Per-component secrets in `<secretsDir>/<id>.yaml` (a flat KEY: value map),
- * directory 0700 and files 0600, written atomically.
+ * directory 0700 and files 0600, written atomically. The YAML library is
+ * loaded with the first secrets file read or written, not at start.
  */
 import { chmod, mkdir, readFile, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parse, stringify } from 'yaml';
 import { writeFileAtomic } from './atomic-write.js';
 import { assertValidId } from './component-id.js';
 
@@ -38,6 +38,7 @@ export class SecretStore {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw error;
     }
+    const { parse } = await import('yaml');
     let doc: unknown;
     try {
       doc = parse(text);
@@ -58,7 +59,7 @@ export class SecretStore {
     await mkdir(this.dir, { recursive: true, mode: 0o700 });
     await chmod(this.dir, 0o700);
     if (Object.keys(secrets).length === 0) await rm(this.path(id), { force: true });
-    else await writeFileAtomic(this.path(id), stringify(secrets), { mode: 0o600 });
+    else await writeFileAtomic(this.path(id), (await import('yaml')).stringify(secrets), { mode: 0o600 });
     this.onChange?.(id);
   }
 

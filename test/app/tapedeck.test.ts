@@ -125,6 +125,50 @@ test('reload keeps the policy', async () => {
   assert.match(policy.yaml ?? '', /api\.example\.com/);
 });
 
+test('reloading identical bytes keeps the stored file (same inode, same mtime); changed bytes replace it atomically', async () => {
+  const { deck, dir, paths, componentDir } = await deckWith('hostile-core');
+  const wasmPath = join(componentDir, 'hostile-core.wasm');
+  const metaPath = join(componentDir, 'hostile-core.meta.json');
+  await deck.loadComponent(paths[0]);
+  const first = await stat(wasmPath);
+  const firstMeta = await stat(metaPath);
+  const tools = deck.listTools();
+
+  // The same bytes from the same file: neither the binary nor its metadata is rewritten.
+  assert.equal((await deck.loadComponent(paths[0])).status, 'reloaded');
+  let now = await stat(wasmPath);
+  assert.equal(now.ino, first.ino, 'the binary was not replaced');
+  assert.equal(now.mtimeMs, first.mtimeMs, 'the binary was not rewritten');
+  assert.equal((await stat(metaPath)).mtimeMs, firstMeta.mtimeMs, 'the metadata was not rewritten');
+  assert.deepEqual(deck.listTools(), tools);
+
+  // The same bytes from another file: the binary stays, the metadata records the new source.
+  const copy = join(dir, 'copy.wasm');
+  await copyFile(paths[0], copy);
+  await deck.loadComponent(copy, { id: 'hostile-core' });
+  now = await stat(wasmPath);
+  assert.equal(now.ino, first.ino);
+  assert.equal(now.mtimeMs, first.mtimeMs);
+  const meta = JSON.parse(await readFile(metaPath, 'utf8')) as { sourceUri: string; mtimeMs: number; size: number };
+  assert.equal(meta.sourceUri, `file://${copy}`);
+  assert.equal(meta.mtimeMs, first.mtimeMs, 'the metadata still describes the kept file');
+
+  // A stored binary changed behind the runtime's back (its metadata is stale) is replaced, not trusted.
+  await writeFile(wasmPath, 'garbage');
+  await deck.loadComponent(paths[0]);
+  assert.deepEqual(await readFile(wasmPath), await readFile(paths[0]));
+
+  // Different bytes under the same id: written to a temp file and renamed over the old one.
+  const replaced = await stat(wasmPath);
+  const other = await watComponent('adder', await tempDir(), 'hostile-core.wasm');
+  await deck.loadComponent(other);
+  now = await stat(wasmPath);
+  assert.notEqual(now.ino, replaced.ino, 'a new file was renamed into place');
+  assert.deepEqual(await readFile(wasmPath), await readFile(other));
+  assert.notDeepEqual(deck.listTools(), tools);
+  assert.deepEqual((await readdir(componentDir)).filter((f) => f.endsWith('.tmp')), [], 'no temp files left');
+});
+
 test('a restart lists tools from cached metadata without decoding or transpiling', async () => {
   const t = await openDeck();
   decks.push(t);

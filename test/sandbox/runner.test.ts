@@ -135,3 +135,27 @@ test('calls after close are answered, not hung', async () => {
   const result = await runner.run({ name: 'add', args: [1, 1] }, grants);
   assert.equal(result.type, 'crash');
 });
+
+test('pipelined calls run once each, in order; calls queued behind a trap or a timeout run on the new worker', async () => {
+  const { runner, events } = await runnerFor({ timeoutMs: 500 });
+  const values = (results: RunResult[]) => results.map((r) => (r.type === 'result' && r.outcome.kind === 'ok' ? r.outcome.value : r.type === 'result' ? r.outcome.kind : r.type));
+  const count = () => runner.run({ name: 'count', args: [] }, grants);
+  // Eight calls at once: a worker holds up to four, the rest wait in the runner.
+  const first = await Promise.all([count(), count(), runner.run({ name: 'trap', args: [] }, grants), count(), count(), count(), count(), count()]);
+  // The trap poisons the instance: nothing behind it ran in that worker (else a count would be skipped or repeated).
+  assert.deepEqual(values(first), [1, 2, 'trap', 1, 2, 3, 4, 5]);
+  const second = await Promise.all([count(), runner.run({ name: 'spin', args: [] }, grants), count(), count()]);
+  assert.deepEqual(values(second), [6, 'timeout', 1, 2]);
+  assert.equal(events.filter((e) => e.startsWith('replace')).length, 2, events.join(','));
+  await runner.close();
+});
+
+test('close answers calls that were running or pipelined', async () => {
+  const { runner } = await runnerFor({ timeoutMs: 60_000 });
+  const calls = [runner.run({ name: 'spin', args: [] }, grants), runner.run({ name: 'add', args: [1, 2] }, grants)];
+  // Let the spin start (its worker answers nothing until terminated).
+  for (let i = 0; i < 200 && runner.liveWorkers === 0; i++) await new Promise((r) => setTimeout(r, 10));
+  await runner.close();
+  const results = await Promise.all(calls);
+  assert.deepEqual(results.map((r) => r.type), ['crash', 'crash']);
+});

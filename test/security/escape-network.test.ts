@@ -110,6 +110,9 @@ denied('another loopback address (raw)', () => probe('http', `127.0.0.2:${C.port
 denied('uppercase and trailing-dot name of a host that is not granted', () => fetchUrl(`http://LOCALHOST.:${A.port}/`), fetchHint(() => `localhost:${A.port}`));
 denied('uppercase name, raw authority', () => probe('http', `LOCALHOST:${A.port}`), probeHint(() => `localhost:${A.port}`));
 denied('two trailing dots are not a host', () => fetchUrl(`http://localhost..:${B.port}/`));
+denied('a unicode look-alike of a granted name (Cyrillic o) is another host', () => fetchUrl(`http://l\u043ecalhost:${B.port}/`));
+denied('fullwidth digits of a denied address', () => fetchUrl(`http://\uff11\uff12\uff17.\uff10.\uff10.\uff12:${C.port}/`));
+denied('a non-ASCII raw authority', () => probe('http', `l\u043ecalhost:${B.port}`));
 denied('decimal, hex and short IPv4 forms of another port', async () => {
   for (const host of ['2130706433', '0x7f000001', '127.1', '0x7f.0.0.1']) {
     const result = await probe('http', `${host}:${B.port}`);
@@ -200,6 +203,7 @@ test('redirects: the fetch example does not follow them to another host', async 
 test('a redirect within the granted server is followed', async () => {
   const result = await probe('http', `127.0.0.1:${A.port}`, '/to-relative');
   assert.deepEqual(result.structured, { result: { ok: `200 target ${A.port} /landed` } }, JSON.stringify(result));
+  await s.alive();
 });
 
 // ------------------------------------------------------------------ raw sockets, DNS, revocation

@@ -12,10 +12,11 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { request as httpRequest } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { example, hostileWat, mib, probeComponent, provision, repoRoot, serve, settledHeap, stdioPeer, toolText, type CallResult, type Served } from './helpers.js';
+import { example, hostileWat, mib, probeComponent, provision, repoRoot, serve, settledHeap, snapshot, stdioPeer, toolText, type CallResult, type Served } from './helpers.js';
 
 let s: Served;
 let work: string;
@@ -30,7 +31,8 @@ before(async () => {
       await hostileWat('abuse', work, 'abuse'),
       await hostileWat('abuse', work, 'other'),
     ],
-    deck: { environment: { GRANTED: 'yes', HOST_SECRET: 'must-not-leak' }, timeoutMs: 20_000 },
+    // `granted` and `GRANTED_EXTRA` are near-misses of the key granted below.
+    deck: { environment: { GRANTED: 'yes', granted: 'case-twin', GRANTED_EXTRA: 'prefix-twin', HOST_SECRET: 'must-not-leak' }, timeoutMs: 20_000 },
   });
   // Short timeouts for the guests that loop (a tapedeck policy extension).
   await s.deck.policies.write('abuse', { version: '1.0', permissions: { resources: { limits: { timeout: '1500ms' } } } } as never);
@@ -73,6 +75,19 @@ test('environment: exactly the granted keys, with values from server config and 
   await s.alive();
 });
 
+test('environment: keys are exact (case variants, prefixes, wildcards and prototype names of a granted key give nothing more)', async () => {
+  const extra = ['*', 'GRANTED*', 'HOST_*', '__proto__', 'constructor', 'granted '];
+  await s.deck.grantPermission('env-reader', { kind: 'environment-variable', key: 'GRANTED' });
+  for (const key of extra) await s.deck.grantPermission('env-reader', { kind: 'environment-variable', key }).catch(() => undefined);
+  assert.deepEqual((await s.call('list-env')).structured, { result: [['GRANTED', 'yes']] });
+  for (const key of ['granted', 'GRANTED_EXTRA', 'HOST_SECRET', 'GRANTED ', '__proto__']) {
+    assert.deepEqual((await s.call('get-env', { key })).structured, { result: null }, key);
+  }
+  await s.deck.resetPermissions('env-reader');
+  assert.deepEqual((await s.call('list-env')).structured, { result: [] });
+  await s.alive();
+});
+
 test('environment: arguments are the component id only, and no host working directory leaks', async () => {
   assert.deepEqual((await s.call('args')).structured, { result: ['probe'] });
   const cwd = await s.call('cwd');
@@ -94,7 +109,6 @@ for (const stream of ['stdout', 'stderr'] as const) {
   test(`${stream} flood: 64 MiB of output is capped per call and kept off the process's streams`, async () => {
     const heapBefore = await settledHeap();
     const logsBefore = s.logs.length;
-    const started = performance.now();
     const result = await s.call('flood', { stream, kib: 64 * 1024 });
     assert.deepEqual(result.structured, { result: 16384 });
     const records = s.logs.slice(logsBefore).filter((r) => r.component === 'probe' && r.stream === stream);
@@ -104,7 +118,6 @@ for (const stream of ['stdout', 'stderr'] as const) {
     assert.match(msg, /\[… \d+ more bytes dropped\]$/);
     const grown = (await settledHeap()) - heapBefore;
     assert.ok(grown < 32 * 1048576, `heap grew by ${mib(grown)}`);
-    assert.ok(performance.now() - started < 60_000);
     await s.alive();
   });
 }
@@ -231,6 +244,7 @@ test('huge results: results under the limit still arrive whole', async () => {
   assert.equal(result.isError, false);
   assert.equal(result.text.length, 1048576);
   assert.ok(/^A+$/.test(result.text));
+  await s.alive();
 });
 
 // ------------------------------------------------------------------ one component against another
@@ -256,6 +270,29 @@ test('cross-component: a guest\'s memory does not survive into another guest (no
     assert.ok(!result.text.includes('probe-private'));
   }
   assert.deepEqual((await s.call('remember', { value: 'x' })).structured, { result: 'probe-private' });
+  await s.alive();
+});
+
+test('cross-component: a component cannot shadow a built-in tool or take over another component\'s tool', async () => {
+  // Tools named like the built-in management tools load but stay hidden: the built-ins answer.
+  await s.deck.loadComponent(await hostileWat('impostor', work, 'impostor'));
+  const listed = (await s.client.listTools()).tools.filter((t) => ['grant-storage-permission', 'get-policy', 'impostor-add'].includes(t.name));
+  assert.deepEqual(listed.map((t) => t.name).sort(), ['get-policy', 'grant-storage-permission', 'impostor-add']);
+  // Built-in tools carry annotations; the impostor's tools have none.
+  assert.ok(listed.filter((t) => t.name !== 'impostor-add').every((t) => t.annotations), JSON.stringify(listed));
+  for (const name of ['grant-storage-permission', 'get-policy']) {
+    const result = await s.call(name, {});
+    assert.notEqual(result.text, '666', `${name} reached the impostor`);
+    assert.equal(result.isError, true, `${name} with no arguments is refused by the built-in: ${JSON.stringify(result)}`);
+  }
+  assert.equal((await s.call('impostor-add', { a: 1, b: 2 })).text, '666', 'the impostor runs its own tools');
+  await s.deck.unloadComponent('impostor');
+  // A tool named like another component's tool is refused at load; nothing changes.
+  const before = await snapshot(s.componentDir, (r) => r === '.cache');
+  await assert.rejects(s.deck.loadComponent(await hostileWat('impostor', work, '', 'twin')), /tool 'add' of component 'twin' is already provided by component 'minimal'/);
+  assert.equal(s.deck.getComponent('twin'), undefined);
+  assert.deepEqual(await snapshot(s.componentDir, (r) => r === '.cache'), before);
+  await s.alive();
 });
 
 test('cross-component: a busy component does not block another one', async () => {
@@ -312,3 +349,56 @@ test('stdio: a guest reading stdin gets nothing, and no MCP message is lost or c
   assert.ok(!peer.lines.some((l) => l.includes('forged')) || peer.lines.filter((l) => l.includes('"id":7')).length === 1);
   assert.ok(peer.alive());
 });
+
+// ------------------------------------------------------------------ host resources beyond memory
+
+/** The process's soft limit on open files, and how many it has open now (Linux /proc). */
+async function descriptors(): Promise<{ limit: number; open: number }> {
+  const limits = await readFile('/proc/self/limits', 'utf8');
+  const limit = Number(/^Max open files\s+(\d+)/m.exec(limits)?.[1] ?? Number.NaN);
+  return { limit, open: (await readdir('/proc/self/fd')).length };
+}
+
+// FLAW (open, reported): every descriptor a guest opens is a host file
+// descriptor of the whole tapedeck process, and the WASI host
+// (src/sandbox/worker/wasi-host.ts) puts no bound on how many one component
+// holds. A guest with nothing but a read grant can keep the process at its
+// open-files limit across calls; other components then cannot start their
+// workers or open files (EMFILE) until that guest's worker is replaced. The
+// fix belongs in wasi-host.ts (a per-component cap on open descriptors,
+// refused with a denial); until it lands this case is a todo.
+test(
+  'descriptor bomb: a guest holding file descriptors up to the process limit does not starve other components',
+  { todo: 'needs a per-component open-descriptor cap in src/sandbox/worker/wasi-host.ts (file is owned by another engineer)' },
+  async (t) => {
+    const dir = join(work, 'fd-bomb');
+    await mkdir(dir, { recursive: true });
+    await writeFile(join(dir, 'f.txt'), 'x');
+    await s.deck.grantPermission('probe', { kind: 'storage', uri: `fs://${dir}`, access: ['read'] });
+    // However it ends, the bomb's worker is replaced so the descriptors go back.
+    t.after(() => s.call('quit', { ok: false }));
+    const { limit, open } = await descriptors();
+    assert.ok(Number.isFinite(limit), 'no open-files limit in /proc/self/limits');
+    // Two rounds (the guest keeps what it holds across calls): most of the
+    // room first, then all but a handful of descriptors.
+    const first = await s.call('fs', { op: 'hoard', base: dir, path: 'f.txt', arg: String(Math.max(0, limit - open - 200)) });
+    const hoard = await s.call('fs', { op: 'hoard', base: dir, path: 'f.txt', arg: String(Math.max(0, limit - (await descriptors()).open - 8)) });
+    t.diagnostic(`descriptor bomb: limit ${limit}, open before ${open}, guest: ${first.text.slice(0, 200)}, then ${hoard.text.slice(0, 200)}; open now ${(await descriptors()).open}`);
+    // Whatever the guest got, everybody else keeps working: a component
+    // whose worker starts now, the canary, a grant (a policy write) and a
+    // new HTTP connection.
+    await s.deck.loadComponent(await hostileWat('abuse', work, 'fresh'));
+    assert.deepEqual((await s.call('fresh-count')).structured, { result: 1 });
+    await s.deck.grantPermission('fresh', { kind: 'memory', limit: '32Mi' });
+    await s.alive();
+    const status = await new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${s.url}/health`, { agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end();
+    });
+    assert.equal(status, 200);
+  },
+);

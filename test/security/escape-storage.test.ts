@@ -148,6 +148,11 @@ attack('traversal: example guest, sibling directory by absolute path', () => s.c
 attack('traversal: example guest, /../ inside the granted path', () => s.call('read-file', { path: `${D}/../outside/secret.txt` }));
 attack('traversal: example guest, /./../ and trailing slash', () => s.call('list-directory', { path: `${D}/./../outside/` }));
 attack('traversal: example guest, the grant path with a trailing dot-dot', () => s.call('list-directory', { path: `${D}/..` }));
+attack('traversal: example guest, the grant path with a trailing dot-dot and slash', () => s.call('list-directory', { path: `${D}/../` }));
+attack('traversal: example guest, percent-encoded ../ after the grant path', () => s.call('read-file', { path: `${D}/%2e%2e/outside/secret.txt` }));
+attack('traversal: example guest, unicode look-alike dots after the grant path', () => s.call('read-file', { path: `${D}/\uff0e\uff0e/outside/secret.txt` }));
+attack('traversal: a trailing slash on a directory created in a read-only grant', () => fsop('mkdir', D, 'newdir/'), writeHint);
+attack('traversal: a trailing slash on a file created through ../', () => fsop('write', R, '../outside/planted/', 'pwned'));
 
 // ------------------------------------------------------------------ symlinks
 
@@ -367,4 +372,5 @@ test('hard links placed by the host count as inside the grant (documented limit)
   const result = await fsop('read', R, 'host-made-link');
   assert.equal(result.isError, false);
   await rm(join(R, 'host-made-link'));
+  await s.alive();
 });

@@ -5,8 +5,9 @@
  *
  * Every message says whether the server owes an answer: a request whose id
  * is a string or an integer must get exactly one response with that id
- * (result, JSON-RPC error, or a tool error); anything else may get an
- * `id: null` error (or nothing, for a notification) but never a crash.
+ * (result, JSON-RPC error, or a tool error); anything else must get a
+ * JSON-RPC error (usually with `id: null`), except notifications and
+ * responses (`silent`), which may get nothing; never a crash.
  */
 
 export type Rng = () => number;
@@ -33,6 +34,8 @@ export interface FuzzMessage {
   body: Buffer;
   /** The id the server must answer, when it owes an answer under that id. */
   id?: string | number;
+  /** A notification or a response: the server may answer nothing (or an error). */
+  silent?: true;
 }
 
 const pick = <T>(rng: Rng, items: readonly T[]): T => items[Math.floor(rng() * items.length)];
@@ -166,10 +169,10 @@ export function fuzzMessage(rng: Rng, tools: FuzzTool[], options: { hugeBytes: n
       () => ({ kind: 'shape:params-type', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, method, params: pick(rng, ['x', 7, true, [1, 2], []]) })) }),
       () => ({ kind: 'shape:batch', body: toBody(JSON.stringify(pick(rng, [[], [{ jsonrpc: '2.0', id, method: 'ping' }], [1, 2], [{}], [[]]]))) }),
       () => ({ kind: 'shape:scalar', body: toBody(JSON.stringify(pick(rng, ['str', 42, true, null, 1e999]))) }),
-      () => ({ kind: 'shape:response', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, result: junkValue(rng, 2) ?? {} })) }),
-      () => ({ kind: 'shape:error-response', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, error: pick(rng, [{}, { code: 'x' }, { code: -32000, message: 'boom' }, null]) })) }),
+      () => ({ kind: 'shape:response', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, result: junkValue(rng, 2) ?? {} })), silent: true }),
+      () => ({ kind: 'shape:error-response', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, error: pick(rng, [{}, { code: 'x' }, { code: -32000, message: 'boom' }, null]) })), silent: true }),
       () => ({ kind: 'shape:both', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, method: 'ping', result: {}, error: {} })) }),
-      () => ({ kind: 'shape:notification-junk', body: toBody(JSON.stringify({ jsonrpc: '2.0', method: pick(rng, ['notifications/cancelled', 'notifications/progress', 'notifications/initialized', 'notifications/roots/list_changed']), params: junkValue(rng, 2) })) }),
+      () => ({ kind: 'shape:notification-junk', body: toBody(JSON.stringify({ jsonrpc: '2.0', method: pick(rng, ['notifications/cancelled', 'notifications/progress', 'notifications/initialized', 'notifications/roots/list_changed']), params: junkValue(rng, 2) })), silent: true }),
       () => ({ kind: 'shape:empty-object', body: toBody('{}') }),
       () => ({ kind: 'shape:proto', body: toBody(`{"jsonrpc":"2.0","id":${id},"method":"ping","__proto__":{"polluted":true},"constructor":{"prototype":{"polluted":true}}}`), id }),
       () => ({ kind: 'shape:params-null', body: toBody(JSON.stringify({ jsonrpc: '2.0', id, method, params: null })) }),

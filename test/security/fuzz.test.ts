@@ -126,6 +126,8 @@ test(`fuzz over streamable HTTP: ${COUNT} messages`, async (t) => {
     for (const a of answers) if (!isJsonRpcAnswer(a)) problems.push(`${message.kind}: not a JSON-RPC answer ${JSON.stringify(a).slice(0, 200)}`);
     if (response.status >= 400 && answers.length !== 1) problems.push(`${message.kind}: HTTP ${response.status} without a JSON-RPC error body`);
     if (response.status === 202 && answers.length > 0) problems.push(`${message.kind}: 202 with a body`);
+    // Only notifications and responses may go unanswered.
+    if (!message.silent && answers.length === 0) problems.push(`${message.kind}: no JSON-RPC answer (HTTP ${response.status}): ${message.body.subarray(0, 200).toString()}`);
     if (message.id !== undefined && response.status < 400) {
       const mine = answers.filter((a) => a.id === message.id);
       if (mine.length !== 1) problems.push(`${message.kind}: ${mine.length} answers for id ${message.id} (HTTP ${response.status}): ${text.slice(0, 200)}`);
@@ -182,6 +184,9 @@ test(`fuzz over stdio: ${COUNT} messages`, async (t) => {
   const tools = ((listed.result as { tools: FuzzTool[] }).tools ?? []).filter((tool) => !tool.name.includes('permission') && tool.name !== 'load-component' && tool.name !== 'unload-component' && tool.name !== 'search-components');
   const rng = mulberry32(SEED + 1);
   const kinds = new Map<string, number>();
+  const owed = new Set<unknown>();
+  let withoutId = 0;
+  let mustAnswerWithoutId = 0;
 
   const heap = async (): Promise<number> => {
     const before = peer.stderr.join('').split('\n').filter((l) => l.startsWith('HEAP ')).length;
@@ -200,8 +205,12 @@ test(`fuzz over stdio: ${COUNT} messages`, async (t) => {
       const message = fuzzMessage(rng, tools, { hugeBytes: DEFAULT_MAX_BODY_BYTES });
       tally(kinds, message.kind);
       peer.write(Buffer.concat([message.body, Buffer.from('\n')]));
-      if (message.id !== undefined) {
+      if (message.id === undefined) {
+        withoutId++;
+        if (!message.silent) mustAnswerWithoutId++;
+      } else {
         const id = message.id;
+        owed.add(id);
         pending.push(
           peer.response(id, 120_000).then(
             (answer) => {
@@ -233,10 +242,16 @@ test(`fuzz over stdio: ${COUNT} messages`, async (t) => {
   const answeredIds = peer.answers.map((a) => a.id);
   const duplicates = answeredIds.filter((id, i) => id !== null && answeredIds.indexOf(id) !== i);
   const errorsWithNullId = peer.answers.filter((a) => a.id === null).length;
+  // Answers not owed under an id the fuzzer sent (harness requests use ids from 1,000,000 up).
+  const unattributed = peer.answers.filter((a) => !owed.has(a.id) && !(typeof a.id === 'number' && a.id >= 1_000_000)).length;
   t.diagnostic(`stdio fuzz: ${COUNT} messages (+200 warm-up) in ${seconds.toFixed(1)} s, seed ${SEED + 1}; ${peer.answers.length} answers, ${errorsWithNullId} with id null`);
+  t.diagnostic(`stdio fuzz: ${withoutId} messages without an owed id (${mustAnswerWithoutId} not notifications or responses), ${unattributed} answers to them`);
   t.diagnostic(`stdio fuzz: heap baseline ${mib(baseline)}, after ${mib(after)} (delta ${mib(after - baseline)})`);
   t.diagnostic(`stdio fuzz kinds: ${JSON.stringify(Object.fromEntries([...kinds].sort()))}`);
   assert.deepEqual(duplicates.slice(0, 10), [], 'an id was answered twice');
+  // Each message that owes no id but is not a notification or a response got its error; none got two.
+  assert.ok(unattributed >= mustAnswerWithoutId, `${mustAnswerWithoutId} malformed messages, only ${unattributed} errors`);
+  assert.ok(unattributed <= withoutId, `${unattributed} answers to ${withoutId} messages without an id`);
   assert.ok(peer.answers.every((a) => a.id === null || answerableId(a.id)));
   assert.deepEqual(peer.garbage.slice(0, 5), [], 'stdout carried something that is not JSON');
   assert.ok(peer.alive(), 'the server process died');

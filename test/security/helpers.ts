@@ -38,9 +38,9 @@ export function size(ci: number, full: number): number {
 
 // ------------------------------------------------------------------ hostile components
 
-/** Builds a hostile WAT fixture into `dir`; `PREFIX-` in export names becomes `<prefix>-`. */
+/** Builds a hostile WAT fixture into `dir`; `PREFIX-` in export names becomes `<prefix>-` (nothing for an empty prefix). */
 export async function hostileWat(name: string, dir: string, prefix = name, id = prefix): Promise<string> {
-  const text = (await readFile(join(hostileDir, `${name}.wat`), 'utf8')).replaceAll('PREFIX-', `${prefix}-`);
+  const text = (await readFile(join(hostileDir, `${name}.wat`), 'utf8')).replaceAll('PREFIX-', prefix ? `${prefix}-` : '');
   const path = join(dir, `${id}.wasm`);
   await writeFile(path, await parse(text));
   return path;

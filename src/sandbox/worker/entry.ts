@@ -4,8 +4,13 @@
  * blocks only this thread, and the host can always terminate it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerResponse } from '../protocol.js';
+import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerRequest, WorkerResponse } from '../protocol.js';
 import { createImports, GuestExit, loadWasiShim, OutputCapture, setCapture, type CallCapture } from './wasi-host.js';
+
+// The worker starts with an empty environment (component-runner.ts). A plain
+// object in place of Node's env store keeps it empty and makes reads cheap:
+// jco's generated glue reads process.env.JCO_DEBUG several times per call.
+Object.defineProperty(process, 'env', { value: Object.freeze(Object.create(null)), configurable: true, writable: false });
 
 const init = workerData as WorkerInit;
 const port = parentPort!;
@@ -13,6 +18,8 @@ const port = parentPort!;
 interface Instance {
   exports: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
   revision: number;
+  /** Export functions already looked up, by `interface#name`. */
+  functions: Map<string, (...args: unknown[]) => unknown>;
 }
 
 let instance: Instance | undefined;
@@ -40,7 +47,7 @@ async function ensureInstance(grants: SandboxGrants): Promise<Instance> {
   } finally {
     restore();
   }
-  instance = { exports: exports as Instance['exports'], revision: grants.revision };
+  instance = { exports: exports as Instance['exports'], revision: grants.revision, functions: new Map() };
   return instance;
 }
 
@@ -75,13 +82,17 @@ function camel(name: string): string {
   return name.replace(/-([a-z0-9])/g, (_, c: string) => c.toUpperCase());
 }
 
-function lookup(exports: Instance['exports'], request: CallRequest): (...args: unknown[]) => unknown {
+function lookup({ exports, functions }: Instance, request: CallRequest): (...args: unknown[]) => unknown {
+  const id = `${request.interface ?? ''}#${request.name}`;
+  const known = functions.get(id);
+  if (known) return known;
   const holder = request.interface ? exports[request.interface] : exports;
   const key = camel(request.name);
   const fn = holder?.[key] ?? holder?.[`${key}$`];
   if (typeof fn !== 'function') {
     throw new Error(`export ${request.interface ? `${request.interface}#` : ''}${request.name} not found in the instance`);
   }
+  functions.set(id, fn);
   return fn;
 }
 
@@ -116,7 +127,7 @@ export function resultSize(value: unknown, limit: number): number {
   return total;
 }
 
-async function call(request: CallRequest): Promise<CallResponse> {
+async function call(request: CallRequest, grants: SandboxGrants): Promise<CallResponse> {
   const capture: CallCapture = {
     denials: [],
     stdout: new OutputCapture(init.maxOutputBytes),
@@ -126,8 +137,7 @@ async function call(request: CallRequest): Promise<CallResponse> {
   let poisoned = false;
   try {
     setCapture(capture);
-    const { exports } = await ensureInstance(request.grants);
-    const fn = lookup(exports, request);
+    const fn = lookup(await ensureInstance(grants), request);
     try {
       outcome = { kind: 'ok', value: await fn(...request.args) };
     } catch (error) {
@@ -157,19 +167,47 @@ async function call(request: CallRequest): Promise<CallResponse> {
   return { type: 'result', callId: request.callId, outcome, denials: capture.denials, stdout, stderr, poisoned };
 }
 
-port.on('message', (request: CallRequest) => {
-  void call(request).then(
-    (response) => port.postMessage(response satisfies WorkerResponse),
-    (error) =>
-      port.postMessage({
+/**
+ * Calls run strictly one after another, in the order posted: the host
+ * pipelines calls (posts the next ones while one runs), and a call must never
+ * start while another is suspended at an await. After a call that poisoned
+ * the instance (trap, exit) the worker runs nothing more: the host replaces
+ * it and re-posts the calls that were waiting, which therefore never ran here.
+ */
+const inbox: CallRequest[] = [];
+let grants: SandboxGrants | undefined;
+let draining = false;
+let poisoned = false;
+
+async function drain(): Promise<void> {
+  draining = true;
+  while (inbox.length > 0 && !poisoned) {
+    const request = inbox.shift()!;
+    if (request.grants) grants = request.grants;
+    let response: CallResponse;
+    try {
+      if (!grants) throw new Error('the host sent a call before any grants');
+      response = await call(request, grants);
+    } catch (error) {
+      response = {
         type: 'result',
         callId: request.callId,
-        outcome: { kind: 'trap', message: String(error?.message ?? error), outOfMemory: false },
+        outcome: { kind: 'trap', message: String((error as Error)?.message ?? error), outOfMemory: false },
         denials: [],
         stdout: '',
         stderr: '',
         poisoned: true,
-      } satisfies CallResponse),
-  );
+      };
+    }
+    poisoned = response.poisoned;
+    port.postMessage(response satisfies WorkerResponse);
+  }
+  draining = false;
+}
+
+port.on('message', (message: WorkerRequest | WorkerRequest[]) => {
+  if (Array.isArray(message)) inbox.push(...message);
+  else inbox.push(message);
+  if (!draining) void drain();
 });
 port.postMessage({ type: 'ready' } satisfies WorkerResponse);

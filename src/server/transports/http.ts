@@ -7,7 +7,8 @@
  *   /health, /ready, /metrics              liveness, readiness, Prometheus
  *   /.well-known/oauth-protected-resource  RFC 9728 metadata (OAuth mode)
  * and applies, in order: Host/Origin validation, authentication, rate
- * limiting and the body size limit.
+ * limiting and the body size limit. The v1 SDK (SSE) is loaded only when
+ * serving SSE.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
@@ -26,7 +27,7 @@ import {
   type Server,
   type Transport,
 } from '@modelcontextprotocol/server';
-import { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
+import type { SSEServerTransport } from '@modelcontextprotocol/sdk/server/sse.js';
 import type { Logger } from 'pino';
 import type { TapedeckApi } from '../../app/types.js';
 import type { CallerInfo } from '../audit.js';
@@ -118,6 +119,8 @@ class HttpFrontDoor {
   private legacyStateless?: LegacyHttpHandler;
   private readonly sessions = new Map<string, StreamableSession>();
   private readonly sseSessions = new Map<string, SseSession>();
+  /** The v1 SDK's SSE transport, loaded by listen() when serving SSE. */
+  private SseTransport?: typeof SSEServerTransport;
   private readonly callers = new WeakMap<Request, CallerInfo>();
   private readonly sessionIdleMs: number;
   private readonly maxSessions: number;
@@ -146,6 +149,7 @@ class HttpFrontDoor {
 
   async listen(): Promise<HttpRunning> {
     const { host, port } = this.options;
+    if (this.options.transport === 'sse') this.SseTransport = (await import('@modelcontextprotocol/sdk/server/sse.js')).SSEServerTransport;
     await new Promise<void>((resolve, reject) => {
       const onError = (error: Error) => reject(new Error(`cannot listen on ${host}:${port}: ${error.message}`));
       this.httpServer.once('error', onError);
@@ -407,7 +411,13 @@ class HttpFrontDoor {
       sendJsonRpcError(res, 405, JSONRPC_SERVER_ERROR, 'Method not allowed', { allow: 'GET, POST, DELETE' });
       return;
     }
-    const signal = disconnectSignal(req, res);
+    // A POST inside a 2025-era session is answered as JSON by the session's
+    // transport, which never reads the request's signal; following the client's
+    // disconnect costs an AbortController and listeners per request (~10% of a
+    // warm call), so only requests whose handlers use it get one (2026-07-28
+    // requests, subscriptions, streams, stateless fallbacks).
+    const sessionPost = req.method === 'POST' && typeof req.headers['mcp-session-id'] === 'string';
+    const signal = sessionPost ? undefined : disconnectSignal(req, res);
     const webRequest = toWebRequest(req, body, signal, req.headers.host ?? 'localhost');
     this.callers.set(webRequest, caller);
     const onStream = () => {
@@ -518,7 +528,7 @@ class HttpFrontDoor {
       sendJsonRpcError(res, 503, JSONRPC_SERVER_ERROR, 'Too many open sessions; retry later', { 'retry-after': '5' });
       return;
     }
-    const transport = new SSEServerTransport(SSE_MESSAGE_PATH, res);
+    const transport = new this.SseTransport!(SSE_MESSAGE_PATH, res);
     const id = transport.sessionId;
     const server = this.options.front.createServer({ ...caller, session: id }, { track: true });
     this.sseSessions.set(id, { transport, server, principal: who.principal });

@@ -6,7 +6,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 /** A web Request for a node request whose body was already read. */
-export function toWebRequest(req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal, host: string): Request {
+export function toWebRequest(req: IncomingMessage, body: Buffer | undefined, signal: AbortSignal | undefined, host: string): Request {
   const headers = new Headers();
   for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
     try {
@@ -17,7 +17,8 @@ export function toWebRequest(req: IncomingMessage, body: Buffer | undefined, sig
   }
   const method = req.method ?? 'GET';
   const url = new URL(req.url ?? '/', `http://${host}`);
-  const init: RequestInit = { method, headers, signal };
+  const init: RequestInit = { method, headers };
+  if (signal) init.signal = signal;
   if (body !== undefined && method !== 'GET' && method !== 'HEAD') init.body = new Uint8Array(body) as Uint8Array<ArrayBuffer>;
   return new Request(url, init);
 }

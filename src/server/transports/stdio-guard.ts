@@ -15,7 +15,28 @@ const PARSE_ERROR = -32700;
 const INVALID_REQUEST = -32600;
 
 function validId(id: unknown): id is string | number {
-  return typeof id === 'string' || (typeof id === 'number' && Number.isInteger(id));
+  return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
+}
+
+const PLAIN_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * True for the everyday request and notification shapes, which the SDK's
+ * schema is certain to accept: a strict subset of valid messages, checked
+ * without zod (every stdio call used to be schema-checked twice, here and in
+ * the SDK). Anything else (responses, `_meta`, odd ids) goes through the
+ * SDK's own `parseJSONRPCMessage`.
+ */
+export function isPlainJsonRpcMessage(value: unknown): boolean {
+  if (!isPlainObject(value) || value.jsonrpc !== '2.0' || typeof value.method !== 'string') return false;
+  for (const key in value) if (!PLAIN_KEYS.has(key)) return false;
+  if ('id' in value && !validId(value.id)) return false;
+  if ('params' in value && (!isPlainObject(value.params) || '_meta' in value.params)) return false;
+  return true;
 }
 
 export class StdioGuard extends Transform {
@@ -78,7 +99,7 @@ export class StdioGuard extends Transform {
       return;
     }
     try {
-      parseJSONRPCMessage(value);
+      if (!isPlainJsonRpcMessage(value)) parseJSONRPCMessage(value);
     } catch {
       const id = value && typeof value === 'object' && !Array.isArray(value) ? (value as { id?: unknown }).id : undefined;
       this.error(
