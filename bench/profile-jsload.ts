@@ -47,7 +47,7 @@ async function timed(): Promise<Record<string, number>> {
   Object.assign(t, { read, limit, compile });
   t0 = performance.now();
   const worker = new Worker(new URL('../src/sandbox/worker/entry.js', import.meta.url), {
-    workerData: { componentId: 'x', moduleUrl: artifact.moduleUrl, coreModules, emptyRoot: tmpdir(), maxOutputBytes: 65536, maxResultBytes: 1 << 24 },
+    workerData: { componentId: 'x', moduleUrl: artifact.moduleUrl, emptyRoot: tmpdir(), maxOutputBytes: 65536, maxResultBytes: 1 << 24 },
     stdout: true,
     stderr: true,
     resourceLimits: { maxOldGenerationSizeMb: 512 },
@@ -55,6 +55,7 @@ async function timed(): Promise<Record<string, number>> {
   worker.stdout.resume();
   worker.stderr.resume();
   await new Promise<void>((resolve) => worker.once('message', () => resolve()));
+  worker.postMessage({ type: 'modules', coreModules });
   t.workerReady = performance.now() - t0;
   const call = (callId: number) =>
     new Promise<unknown>((resolve) => {

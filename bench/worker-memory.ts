@@ -55,12 +55,13 @@ try {
   const component = (limits?: ResourceLimits, needsWasi?: boolean) => async () => {
     const w = await ready(
       new Worker(entry, {
-        workerData: { componentId: 'minimal', moduleUrl: artifact.moduleUrl, coreModules, emptyRoot, maxOutputBytes: 65536, maxResultBytes: 1 << 24, needsWasi },
+        workerData: { componentId: 'minimal', moduleUrl: artifact.moduleUrl, emptyRoot, maxOutputBytes: 65536, maxResultBytes: 1 << 24, needsWasi },
         stdout: true,
         stderr: true,
         resourceLimits: limits,
       }),
     );
+    w.postMessage({ type: 'modules', coreModules });
     // One call, so the instance exists (as after a component's first call).
     await new Promise<void>((resolve) => {
       w.on('message', (m: { type: string }) => {

@@ -527,7 +527,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
         const artifact = await ensureTranspiled(this.store.cacheDir, digest, () => this.store.readBytes(id));
         // A component without imports cannot reach the host: its worker needs no WASI host.
         const needsWasi = (this.loaded.get(id)?.meta.info.imports?.length ?? 1) > 0;
-        return { moduleUrl: artifact.moduleUrl, coreModules: await compileCoreModules(artifact, memoryBytes), needsWasi };
+        return { moduleUrl: artifact.moduleUrl, needsWasi, compile: () => compileCoreModules(artifact, memoryBytes) };
       },
       onWorkerEvent: (event, reason) => {
         this.emit('worker', { componentId: id, event, reason });

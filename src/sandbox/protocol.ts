@@ -24,8 +24,6 @@ export interface WorkerInit {
   componentId: string;
   /** file: URL of the transpiled JS module. */
   moduleUrl: string;
-  /** Compiled core modules by file name; memory already capped. */
-  coreModules: Record<string, WebAssembly.Module>;
   /** An empty directory used as the guest's `/` so unmapped paths can be refused and reported. */
   emptyRoot: string;
   /** Per-stream cap on captured guest stdout/stderr per call. */
@@ -79,6 +77,16 @@ export interface CallResponse {
   poisoned: boolean;
 }
 
-/** The host sends one call, or several that arrived in the same event-loop turn. */
-export type WorkerRequest = CallRequest;
+/**
+ * The compiled core modules (memory already capped), sent once right after
+ * `ready`: the worker boots (isolate, transpiled glue, WASI host) while the
+ * host compiles them, instead of after.
+ */
+export interface ModulesMessage {
+  type: 'modules';
+  coreModules: Record<string, WebAssembly.Module>;
+}
+
+/** The host sends its modules once, then one call, or several that arrived in the same event-loop turn. */
+export type WorkerRequest = CallRequest | CallRequest[] | ModulesMessage;
 export type WorkerResponse = CallResponse | { type: 'ready' } | { type: 'init-error'; message: string };

@@ -34,7 +34,7 @@ async function runnerFor(options: { timeoutMs?: number; memoryBytes?: number; ma
     maxQueued: options.maxQueued ?? 16,
     idleMs: options.idleMs ?? 0,
     maxOutputBytes: 1024,
-    prepare: async () => ({ moduleUrl: artifact.moduleUrl, coreModules: await compileCoreModules(artifact, options.memoryBytes ?? 4 * 65536) }),
+    prepare: async () => ({ moduleUrl: artifact.moduleUrl, compile: () => compileCoreModules(artifact, options.memoryBytes ?? 4 * 65536) }),
     onWorkerEvent: (event, reason) => events.push(reason ? `${event}: ${reason}` : event),
   });
   return { runner, events };

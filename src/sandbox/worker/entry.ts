@@ -22,25 +22,29 @@ interface Instance {
   functions: Map<string, (...args: unknown[]) => unknown>;
 }
 
+type Instantiate = (getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<Record<string, unknown>>;
+
 let instance: Instance | undefined;
-let instantiate: ((getCoreModule: (name: string) => WebAssembly.Module, imports: object) => Promise<Record<string, unknown>>) | undefined;
+let coreModules: Record<string, WebAssembly.Module> = {};
+
+/** The glue and the WASI host load as soon as the worker starts, while the host still compiles the core modules. */
+const booting: Promise<Instantiate> = (async () => {
+  const [glue] = await Promise.all([import(init.moduleUrl) as Promise<{ instantiate: Instantiate }>, init.needsWasi !== false ? loadWasiShim() : undefined]);
+  return glue.instantiate;
+})();
 
 async function ensureInstance(grants: SandboxGrants): Promise<Instance> {
   if (instance && instance.revision === grants.revision) return instance;
-  if (!instantiate) {
-    const mod = (await import(init.moduleUrl)) as { instantiate: typeof instantiate };
-    instantiate = mod.instantiate;
-  }
+  const instantiate = await booting;
   let imports: object = {};
   if (init.needsWasi !== false) {
-    await loadWasiShim();
     imports = createImports({ componentId: init.componentId, grants, emptyRoot: init.emptyRoot });
   }
   const restore = stubPromising();
   let exports: Record<string, unknown>;
   try {
-    exports = (await instantiate!((name) => {
-      const module = init.coreModules[name];
+    exports = (await instantiate((name) => {
+      const module = coreModules[name];
       if (!module) throw new Error(`transpiled component asks for unknown core module ${name}`);
       return module;
     }, imports)) as Record<string, unknown>;
@@ -205,9 +209,15 @@ async function drain(): Promise<void> {
   draining = false;
 }
 
-port.on('message', (message: WorkerRequest | WorkerRequest[]) => {
+port.on('message', (message: WorkerRequest) => {
   if (Array.isArray(message)) inbox.push(...message);
-  else inbox.push(message);
+  else if (message.type === 'modules') {
+    coreModules = message.coreModules;
+    return;
+  } else inbox.push(message);
   if (!draining) void drain();
 });
-port.postMessage({ type: 'ready' } satisfies WorkerResponse);
+booting.then(
+  () => port.postMessage({ type: 'ready' } satisfies WorkerResponse),
+  (error: unknown) => port.postMessage({ type: 'init-error', message: String((error as Error)?.message ?? error) } satisfies WorkerResponse),
+);
