@@ -329,9 +329,9 @@ export class ComponentRunner {
     const head = slot.posted[0];
     if (!head || head.callId !== msg.callId) return;
     slot.posted.shift();
-    if (msg.poisoned) {
-      // The worker runs nothing after a poisoned call (see worker/entry.ts): the calls behind it never started.
-      this.replace(slot, describe(msg.outcome));
+    if (msg.poisoned || msg.recycle) {
+      // The worker runs nothing after a poisoned or recycling call (see worker/entry.ts): the calls behind it never started.
+      this.replace(slot, msg.poisoned ? describe(msg.outcome) : 'the component holds too many open files it never closed');
     } else if (slot.posted.length > 0) {
       this.armTimeout(slot);
     } else {

@@ -75,6 +75,12 @@ export interface CallResponse {
   stderr: string;
   /** The instance can no longer be trusted; the host replaces the worker. */
   poisoned: boolean;
+  /**
+   * The call went well, but the worker holds more open files than it should
+   * keep (a guest that never closes them): the host replaces it after this
+   * call. Like after a poisoned call, the worker runs nothing more.
+   */
+  recycle?: boolean;
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerRequest, WorkerResponse } from '../protocol.js';
-import { createImports, GuestExit, loadWasiShim, OutputCapture, setCapture, type CallCapture } from './wasi-host.js';
+import { createImports, GuestExit, loadWasiShim, openDescriptorCount, OutputCapture, RECYCLE_OPEN_DESCRIPTORS, setCapture, type CallCapture } from './wasi-host.js';
 
 // The worker starts with an empty environment (component-runner.ts). A plain
 // object in place of Node's env store keeps it empty and makes reads cheap:
@@ -175,7 +175,7 @@ async function call(request: CallRequest, grants: SandboxGrants): Promise<CallRe
  * Calls run strictly one after another, in the order posted: the host
  * pipelines calls (posts the next ones while one runs), and a call must never
  * start while another is suspended at an await. After a call that poisoned
- * the instance (trap, exit) the worker runs nothing more: the host replaces
+ * the instance (trap, exit), or that asks for a recycle, the worker runs nothing more: the host replaces
  * it and re-posts the calls that were waiting, which therefore never ran here.
  */
 const inbox: CallRequest[] = [];
@@ -203,7 +203,8 @@ async function drain(): Promise<void> {
         poisoned: true,
       };
     }
-    poisoned = response.poisoned;
+    if (!response.poisoned && openDescriptorCount() > RECYCLE_OPEN_DESCRIPTORS) response.recycle = true;
+    poisoned = response.poisoned || response.recycle === true;
     port.postMessage(response satisfies WorkerResponse);
   }
   draining = false;

@@ -165,6 +165,60 @@ function checkProtected(mount: Access, path: string, write: boolean, followFinal
 }
 
 /**
+ * Every file a guest opens is a real descriptor of the tapedeck process, so
+ * one component holding thousands would starve all others (EMFILE: no worker
+ * can start, no file open, no component load). A worker hosts one component:
+ * its open descriptors are counted here (opened by openAt, closed when the
+ * guest drops the resource or the shim's finalizer collects it), and an open
+ * beyond the cap is refused like any denied access.
+ */
+export const MAX_OPEN_DESCRIPTORS = 256;
+/**
+ * Guests built with componentize-js never drop the descriptors they open
+ * (the filesystem example leaks three per call), so the count only grows.
+ * Past this many between calls, the worker asks to be replaced: the host
+ * starts a fresh instance before the next call and every descriptor closes.
+ */
+export const RECYCLE_OPEN_DESCRIPTORS = 128;
+
+/** Descriptors the guest holds open now (see MAX_OPEN_DESCRIPTORS). */
+export function openDescriptorCount(): number {
+  return openDescriptors;
+}
+const symbolDispose: symbol = (Symbol as { dispose?: symbol }).dispose ?? Symbol.for('dispose');
+let openDescriptors = 0;
+const openEntries = new WeakMap<object, { open: boolean }>();
+const collected = new FinalizationRegistry<{ open: boolean }>((entry) => closeEntry(entry));
+
+function closeEntry(entry: { open: boolean } | undefined): void {
+  if (!entry?.open) return;
+  entry.open = false;
+  openDescriptors--;
+}
+
+function countOpen(descriptor: object): void {
+  const entry = { open: true };
+  openDescriptors++;
+  openEntries.set(descriptor, entry);
+  collected.register(descriptor, entry);
+}
+
+function countClosed(descriptor: object): void {
+  closeEntry(openEntries.get(descriptor));
+}
+
+function tooManyOpen(target: string): never {
+  deny({
+    kind: 'storage',
+    target: `${target} (open)`,
+    message: `opening ${target} refused: the component already holds ${MAX_OPEN_DESCRIPTORS} open files, the limit per component`,
+    grant: 'no grant raises this limit; close (drop) files the component no longer uses',
+  });
+  // WASI has no "too many open files"; `quota` is the resource-limit code.
+  throw 'quota';
+}
+
+/**
  * Wraps Descriptor methods once per worker. Descriptors are created inside
  * the shim (preopens and openAt results), so the wrapper tracks each one's
  * mount in `access` and checks the mount's mode before delegating.
@@ -186,9 +240,16 @@ function patchDescriptor(Descriptor: any): void {
       if (mount.mode === 'read' && writes) storageDenied(target, true);
       checkProtected(mount, path, writes, Boolean(pathFlags?.symlinkFollow));
     }
+    if (openDescriptors >= MAX_OPEN_DESCRIPTORS) tooManyOpen(mount ? childPath(mount, path) : path);
     const child = original.openAt.call(this, pathFlags, path, openFlags, descriptorFlags);
+    countOpen(child);
     if (mount) access.set(child, { mode: mount.mode, guestPath: childPath(mount, path), hostPath: childHostPath(mount, path) });
     return child;
+  };
+  const dispose = proto[symbolDispose];
+  proto[symbolDispose] = function (this: object) {
+    countClosed(this);
+    return dispose?.call(this);
   };
   for (const name of MUTATING_AT) {
     proto[name] = function (...args: any[]) {
