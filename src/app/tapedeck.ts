@@ -482,8 +482,8 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
   private async grantsFor(id: string): Promise<CallGrants> {
     const policyReading = this.readPolicy(id);
     const secretsReading = this.readSecrets(id);
-    const cached = this.grantsCache.get(id);
-    if (cached && cached.policy === policyReading && cached.secrets === secretsReading) return cached.value;
+    const cached = this.cachedGrants(id);
+    if (cached) return cached;
     const policy = await policyReading;
     const secrets = await secretsReading;
     const available = { ...(this.options.environment ?? {}), ...secrets };
@@ -505,6 +505,13 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       this.grantsCache.set(id, { policy: policyReading, secrets: secretsReading, value });
     }
     return value;
+  }
+
+  /** The cached grants, when neither the policy nor the secrets changed since they were derived. */
+  private cachedGrants(id: string): CallGrants | undefined {
+    const cached = this.grantsCache.get(id);
+    if (cached && cached.policy === this.policyCache.get(id) && cached.secrets === this.secretCache.get(id)) return cached.value;
+    return undefined;
   }
 
   private runnerFor(id: string, digest: string, memoryBytes: number, timeoutMs: number): ComponentRunner {
@@ -560,7 +567,7 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       return finish({ text: `Error: invalid arguments: ${(error as Error).message}`, isError: true, failure: 'invalid-arguments', denials: [] });
     }
     const loaded = this.loaded.get(componentId)!;
-    const { grants, memoryBytes, timeoutMs } = await this.grantsFor(componentId);
+    const { grants, memoryBytes, timeoutMs } = this.cachedGrants(componentId) ?? (await this.grantsFor(componentId));
     const runner = this.runnerFor(componentId, loaded.meta.digest, memoryBytes, timeoutMs);
     const result = await runner.run({ interface: tool.fn.interface, name: tool.fn.name, args: guestArgs }, grants);
     return finish(this.interpret(componentId, tool, result, memoryBytes));

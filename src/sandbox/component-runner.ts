@@ -195,8 +195,13 @@ export class ComponentRunner {
     }
     slot.posted.push(posted);
     if (slot.posted.length === 1) this.armTimeout(slot);
-    // Calls that arrive in the same turn of the event loop (several HTTP
-    // requests read in one poll) go to the worker in one message: one wake-up.
+    // An idle worker gets its call at once. Calls for a busy worker that
+    // arrive in the same turn of the event loop (several HTTP requests read
+    // in one poll) go to it together, in one message.
+    if (slot.posted.length === 1) {
+      worker.postMessage(request);
+      return;
+    }
     slot.outbox.push(request);
     if (slot.outbox.length === 1) setImmediate(() => this.flush(slot, worker));
   }

@@ -247,15 +247,21 @@ export class McpFrontEnd {
       throw error;
     }
     const outcomeLabel = outcome.failure ?? (outcome.isError ? 'error' : 'ok');
-    this.metrics?.toolCall(outcome.componentId, name, outcomeLabel, (performance.now() - started) / 1000, outcome.denials);
-    this.audit.toolCall({
-      caller,
-      component: outcome.componentId,
-      tool: name,
-      durationMs: performance.now() - started,
-      outcome: outcomeLabel,
-      isError: outcome.isError,
-      denials: outcome.denials,
+    const durationMs = performance.now() - started;
+    // Recorded right after the answer is on its way (the next event-loop
+    // check phase), not before it: the audit line and the metrics are a
+    // measurable part of a warm call, and the client need not wait for them.
+    setImmediate(() => {
+      this.metrics?.toolCall(outcome.componentId, name, outcomeLabel, durationMs / 1000, outcome.denials);
+      this.audit.toolCall({
+        caller,
+        component: outcome.componentId,
+        tool: name,
+        durationMs,
+        outcome: outcomeLabel,
+        isError: outcome.isError,
+        denials: outcome.denials,
+      });
     });
     return componentResult(outcome);
   }

@@ -141,9 +141,12 @@ async function call(request: CallRequest, grants: SandboxGrants): Promise<CallRe
   let poisoned = false;
   try {
     setCapture(capture);
-    const fn = lookup(await ensureInstance(grants), request);
+    // Awaited only when (re-)instantiating: a warm call stays synchronous up to the guest.
+    const current = instance && instance.revision === grants.revision ? instance : await ensureInstance(grants);
+    const fn = lookup(current, request);
     try {
-      outcome = { kind: 'ok', value: await fn(...request.args) };
+      const value = fn(...request.args);
+      outcome = { kind: 'ok', value: value instanceof Promise ? await value : value };
     } catch (error) {
       // jco throws a ComponentError carrying `payload` for a top-level `result` err.
       if (error && typeof error === 'object' && 'payload' in error && !(error instanceof WebAssembly.RuntimeError)) {
@@ -175,17 +178,18 @@ async function call(request: CallRequest, grants: SandboxGrants): Promise<CallRe
  * Calls run strictly one after another, in the order posted: the host
  * pipelines calls (posts the next ones while one runs), and a call must never
  * start while another is suspended at an await. After a call that poisoned
- * the instance (trap, exit), or that asks for a recycle, the worker runs nothing more: the host replaces
- * it and re-posts the calls that were waiting, which therefore never ran here.
+ * the instance (trap, exit) or asked for a recycle, the worker runs nothing
+ * more: the host replaces it and re-posts the calls that were waiting, which
+ * therefore never ran here.
  */
 const inbox: CallRequest[] = [];
 let grants: SandboxGrants | undefined;
 let draining = false;
-let poisoned = false;
+let stopped = false;
 
 async function drain(): Promise<void> {
   draining = true;
-  while (inbox.length > 0 && !poisoned) {
+  while (inbox.length > 0 && !stopped) {
     const request = inbox.shift()!;
     if (request.grants) grants = request.grants;
     let response: CallResponse;
@@ -204,7 +208,7 @@ async function drain(): Promise<void> {
       };
     }
     if (!response.poisoned && openDescriptorCount() > RECYCLE_OPEN_DESCRIPTORS) response.recycle = true;
-    poisoned = response.poisoned || response.recycle === true;
+    stopped = response.poisoned || response.recycle === true;
     port.postMessage(response satisfies WorkerResponse);
   }
   draining = false;
