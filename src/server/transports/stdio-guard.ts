@@ -18,6 +18,7 @@ function validId(id: unknown): id is string | number {
   return typeof id === 'string' || (typeof id === 'number' && Number.isSafeInteger(id));
 }
 
+const BLANK = /^\s*$/;
 const PLAIN_KEYS = new Set(['jsonrpc', 'id', 'method', 'params']);
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -87,10 +88,12 @@ export class StdioGuard extends Transform {
       this.error(null, INVALID_REQUEST, `Invalid Request: the message is larger than ${this.maxLineBytes} bytes`);
       return;
     }
-    const text = Buffer.concat(this.parts, this.size).toString('utf8').replace(/\r$/, '');
+    // A line that arrived in one chunk (the usual case) is used in place, not copied.
+    const line = this.parts.length === 1 ? this.parts[0] : Buffer.concat(this.parts, this.size);
     this.parts = [];
     this.size = 0;
-    if (text.trim() === '') return;
+    const text = line.toString('utf8').replace(/\r$/, '');
+    if (BLANK.test(text)) return;
     let value: unknown;
     try {
       value = JSON.parse(text);
