@@ -2,11 +2,12 @@
  * Runs `node bin/tapedeck …` as a subprocess against a temp HOME (XDG dirs
  * inside it), so tests never touch the real user's config or components.
  */
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../helpers/deck.js';
+import { repoRoot, watComponent } from '../helpers/deck.js';
 
 export { repoRoot, examplesDir, example, watComponent } from '../helpers/deck.js';
 
@@ -38,6 +39,15 @@ export interface RunOptions {
   cwd?: string;
   input?: string;
   timeoutMs?: number;
+}
+
+/** A sandbox with the `adder` test component already loaded through the CLI. */
+export async function sandboxWithAdder(): Promise<Sandbox> {
+  const box = await sandbox();
+  await watComponent('adder', box.dir);
+  const r = await box.run(['component', 'load', 'adder.wasm']);
+  assert.equal(r.code, 0, show(r));
+  return box;
 }
 
 export async function sandbox(): Promise<Sandbox> {

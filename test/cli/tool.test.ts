@@ -1,13 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { json, sandbox, show, watComponent, type Sandbox } from './helpers.js';
+import { json, sandboxWithAdder, show, type Sandbox } from './helpers.js';
 
 let box: Sandbox;
 before(async () => {
-  box = await sandbox();
-  await watComponent('adder', box.dir);
-  const r = await box.run(['component', 'load', 'adder.wasm']);
-  assert.equal(r.code, 0, show(r));
+  box = await sandboxWithAdder();
 });
 after(async () => {
   await box.cleanup();
