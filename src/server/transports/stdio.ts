@@ -4,11 +4,11 @@
  * and one server instance is pinned for the connection. stdout carries only
  * MCP messages: console output is redirected to stderr while serving.
  */
-import { StdioServerTransport, serveStdio } from '@modelcontextprotocol/server/stdio';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { Logger } from 'pino';
 import type { McpFrontEnd } from '../mcp-server.js';
 import { DEFAULT_MAX_BODY_BYTES } from '../http-guard.js';
-import { StdioGuard } from './stdio-guard.js';
+import { StdioWire } from './stdio-wire.js';
 
 export interface StdioOptions {
   front: McpFrontEnd;
@@ -42,9 +42,8 @@ export function startStdio(options: StdioOptions): StdioRunning {
     }
   }
 
-  // Malformed lines get a JSON-RPC error instead of silence (see stdio-guard.ts).
-  const guarded = stdin.pipe(new StdioGuard((line) => void stdout.write(line), options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES));
-  const wire = new StdioServerTransport(guarded, stdout);
+  // Malformed lines get a JSON-RPC error instead of silence (see stdio-wire.ts).
+  const wire = new StdioWire(stdin, stdout, options.maxMessageBytes ?? DEFAULT_MAX_BODY_BYTES);
   const handle = serveStdio(() => front.createServer({ transport: 'stdio' }, { track: true }), {
     transport: wire,
     onerror: (error) => logger.debug({ err: error.message }, 'MCP stdio error'),
@@ -62,8 +61,7 @@ export function startStdio(options: StdioOptions): StdioRunning {
       await new Promise((resolve) => setImmediate(resolve));
       if (!drained) logger.warn({ activeCalls: front.activeCalls }, 'shutdown timeout: abandoning calls still running');
       await handle.close().catch(() => undefined);
-      // Release stdin (the guard's pipe keeps it flowing), so the process can exit.
-      stdin.unpipe(guarded);
+      // Release stdin (the wire's 'data' listener kept it flowing), so the process can exit.
       stdin.pause();
       await front.close();
       for (const [method, fn] of saved) (console as unknown as Record<string, unknown>)[method] = fn;
