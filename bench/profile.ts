@@ -13,7 +13,7 @@
 import { copyFile, mkdir, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Driver, measureThroughput } from './client.js';
+import { Driver, measureThroughput, type Era } from './client.js';
 import { dirsIn, exampleCopy, loadedDir } from './fixtures.js';
 import { baselineScript, repoRoot, serverEnv, spawnHelper, tapedeckBin } from './servers.js';
 
@@ -126,8 +126,8 @@ async function profileServer(which: 'stdio' | 'baseline' | 'baseline-worker', ca
   }
 }
 
-/** Streamable HTTP (2025-11-25 session) at concurrency `c` for `seconds`, server under --cpu-prof. */
-async function profileHttp(which: 'tapedeck' | 'baseline' | 'baseline-worker', seconds: number, c: number): Promise<void> {
+/** Streamable HTTP (2025-11-25 session, or 2026-07-28 with `era` modern) at concurrency `c` for `seconds`, server under --cpu-prof. */
+async function profileHttp(which: 'tapedeck' | 'baseline' | 'baseline-worker', seconds: number, c: number, era: Era): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'tapedeck-prof-'));
   const profDir = join(root, 'prof');
   await mkdir(profDir);
@@ -149,7 +149,7 @@ async function profileHttp(which: 'tapedeck' | 'baseline' | 'baseline-worker', s
             /listening (http:\/\/\S+)/,
             join(root, 'server.log'),
           );
-    const driver = await Driver.connect({ kind: 'http', url: server.url });
+    const driver = await Driver.connect({ kind: 'http', url: server.url }, era);
     await driver.listTools();
     const r = await measureThroughput(driver, { tool: 'add', args: { a: 1, b: 2 } }, c, seconds * 1000, 1000);
     process.stdout.write(`${which}: ${r.rps.toFixed(0)} calls/s at c=${c}\n`);
@@ -174,12 +174,12 @@ const [mode, a, b] = process.argv.slice(2);
 if (mode === 'summary') {
   process.stdout.write(`${summarizeProfile(JSON.parse(await readFile(a, 'utf8')) as CpuProfile, Number(b ?? 30))}\n`);
 } else if (mode === 'http') {
-  await profileHttp((a ?? 'tapedeck') as 'tapedeck', Number(b ?? 5), Number(process.argv[5] ?? 16));
+  await profileHttp((a ?? 'tapedeck') as 'tapedeck', Number(b ?? 5), Number(process.argv[5] ?? 16), process.argv[6] === 'modern' ? 'modern' : 'legacy');
   process.exit(0);
 } else if (mode === 'stdio' || mode === 'baseline' || mode === 'baseline-worker') {
   await profileServer(mode, Number(a ?? 5000), b ?? 'add');
   process.exit(0);
 } else {
-  process.stderr.write('usage: profile.js stdio|baseline|baseline-worker [calls] [tool] | http tapedeck|baseline|baseline-worker [seconds] [c] | summary FILE [top]\n');
+  process.stderr.write('usage: profile.js stdio|baseline|baseline-worker [calls] [tool] | http tapedeck|baseline|baseline-worker [seconds] [c] [legacy|modern] | summary FILE [top]\n');
   process.exit(2);
 }
