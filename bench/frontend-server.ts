@@ -1,6 +1,6 @@
 /**
  * tapedeck's MCP server (src/server: transports, Host/Origin checks, stdio
- * line guard, metrics, audit log, built-in tools) over a stand-in runtime
+ * wire transport, metrics, audit log, built-in tools) over a stand-in runtime
  * whose `add` and `echo` run in plain JS on the main thread: no sandbox, no
  * worker. Against the baseline it measures what tapedeck's front end costs;
  * against tapedeck, what the sandbox costs. Logs like the CLI: JSON lines at

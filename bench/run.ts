@@ -690,7 +690,7 @@ export function renderTables(report: BenchReport): string {
     ),
   );
   parts.push(
-    '\n\nRatios are against the baseline for the same tool and transport (the JS-engine row: against the plain-JS `add`). `baseline+worker` is the baseline with its tools on one worker thread: the same work plus one postMessage round trip, the floor of any sandbox that isolates tools in worker threads. `tapedeck front end` is tapedeck\'s MCP server (stdio line guard, Host/Origin checks, metrics, audit log) over a stand-in runtime that runs the same plain-JS tools on the main thread (bench/frontend-server.ts): what the front end costs without the sandbox. Server CPU is the server process\'s CPU time (all threads, from /proc) per call; unlike latency it is barely affected by other load on the machine.',
+    '\n\nRatios are against the baseline for the same tool and transport (the JS-engine row: against the plain-JS `add`). `baseline+worker` is the baseline with its tools on one worker thread: the same work plus one postMessage round trip, the floor of any sandbox that isolates tools in worker threads. `tapedeck front end` is tapedeck\'s MCP server (its stdio wire transport, Host/Origin checks, metrics, audit log) over a stand-in runtime that runs the same plain-JS tools on the main thread (bench/frontend-server.ts): what the front end costs without the sandbox. Server CPU is the server process\'s CPU time (all threads, from /proc) per call; unlike latency it is barely affected by other load on the machine.',
   );
 
   parts.push('\n\n### 2. Throughput (`add`, calls per second, one client)\n');
