@@ -123,7 +123,7 @@ export class StdioWire implements Transport {
       }
       start = nl + 1;
     }
-    if (start < data.length) this.collect(data.subarray(start));
+    if (start < data.length && !this.closed) this.collect(data.subarray(start));
   };
 
   /** A final line without a newline counts when the input ends. */
@@ -154,7 +154,7 @@ export class StdioWire implements Transport {
   private endSplitLine(): void {
     if (this.discarding) {
       this.discarding = false;
-      this.reject(null, INVALID_REQUEST, `Invalid Request: the message is larger than ${this.maxLineBytes} bytes`);
+      this.rejectTooLarge();
       return;
     }
     const line = Buffer.concat(this.parts, this.size);
@@ -166,7 +166,7 @@ export class StdioWire implements Transport {
   /** One complete line: bytes [start, end) of `data`, without the newline. */
   private line(data: Buffer, start: number, end: number): void {
     if (end - start > this.maxLineBytes) {
-      this.reject(null, INVALID_REQUEST, `Invalid Request: the message is larger than ${this.maxLineBytes} bytes`);
+      this.rejectTooLarge();
       return;
     }
     if (end > start && data[end - 1] === CARRIAGE_RETURN) end--;
@@ -197,6 +197,10 @@ export class StdioWire implements Transport {
     } catch (error) {
       this.onerror?.(error as Error);
     }
+  }
+
+  private rejectTooLarge(): void {
+    this.reject(null, INVALID_REQUEST, `Invalid Request: the message is larger than ${this.maxLineBytes} bytes`);
   }
 
   private reject(id: string | number | null, code: number, message: string): void {
