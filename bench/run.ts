@@ -285,6 +285,11 @@ function addCheck(a: number, b: number): CallSpec['check'] {
   return (r) => (r.structuredContent as { result?: unknown } | undefined)?.result === a + b;
 }
 
+/** Rounds of ~100 timed calls (see perCallRounds). */
+function perCallRoundCount(iterations: number): number {
+  return Math.max(6, Math.round(iterations / 100));
+}
+
 /** Per-call cases, each measured on every server in alternating rounds. */
 interface PerCallCase {
   work: { baseline?: string; tapedeck: string };
@@ -303,8 +308,15 @@ function specOf(c: PerCallCase, server: ServerName): CallSpec | undefined {
 }
 
 async function perCallRounds(transport: TransportName, drivers: Drivers, cases: PerCallCase[], settings: BenchSettings): Promise<PerCallRow[]> {
-  const rounds = 6;
+  // Short rounds (~100 timed calls, a few tens of ms per server) so that load
+  // from other processes, which drifts over seconds on these shared machines,
+  // hits every server alike: with 6 long rounds the floor's own ratio moved
+  // from 1.24x to 1.63x between runs. A server whose turn comes round again
+  // has been idle meanwhile (cold caches, sleeping threads), so each turn
+  // starts with a few untimed calls.
+  const rounds = perCallRoundCount(settings.iterations);
   const per = Math.max(1, Math.round(settings.iterations / rounds));
+  const rewarm = Math.min(20, Math.ceil(per / 5));
   const servers = SERVER_ORDER.filter((s) => drivers[s]);
   const rows: PerCallRow[] = [];
   const baselineByKey = new Map<string, PerCallRow>();
@@ -325,6 +337,7 @@ async function perCallRounds(transport: TransportName, drivers: Drivers, cases: 
       for (const server of order) {
         const spec = specOf(c, server);
         if (!spec) continue;
+        await measureLatency(drivers[server]!, spec, rewarm, 0);
         const pid = drivers[server]!.serverPid;
         const before = pid ? cpuTimeMs(pid) : undefined;
         const result = await measureLatency(drivers[server]!, spec, 0, per);
@@ -798,7 +811,7 @@ between the two servers in rounds so drifting background load hits both alike.
 | Node | ${m.node} (V8 ${m.v8}) |
 | load average at start / end | ${m.loadAverageAtStart.join(', ')} / ${m.loadAverageAtEnd.join(', ')} |
 | duration | ${m.durationS} s |
-| settings | ${s.iterations} timed calls per per-call case (+${s.warmup} warm-up), ${s.durationMs} ms per throughput point and server, ${s.startupReps} starts per startup case, ${s.memoryComponents} components for memory (${s.memoryBusy} busy for ${s.busyMs} ms, idle stop after ${s.idleMs} ms) |
+| settings | ${s.iterations} timed calls per per-call case (+${s.warmup} warm-up) in ${perCallRoundCount(s.iterations)} alternating rounds (each turn after a few untimed calls), ${s.durationMs} ms per throughput point and server, ${s.startupReps} starts per startup case, ${s.memoryComponents} components for memory (${s.memoryBusy} busy for ${s.busyMs} ms, idle stop after ${s.idleMs} ms) |
 
 The machine is shared (other test runs were active: see the load average), so
 absolute figures are noisy; the ratios come from interleaved measurements.

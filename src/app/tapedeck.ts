@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { watch, type FSWatcher } from 'node:fs';
 import type { Logger } from 'pino';
 import { toolFromFunction } from '../component/schema.js';
-import { formatIssues, fromGuestResult, toGuestArguments, validateArguments } from '../component/values.js';
+import { formatIssues, fromGuestResult, prepareArguments } from '../component/values.js';
 import type { ComponentInfo } from '../component/wit-types.js';
 import { grant, revoke } from '../policy/grants.js';
 import { PolicyStore } from '../policy/store.js';
@@ -559,15 +559,9 @@ export class Tapedeck extends EventEmitter<TapedeckEvents> implements TapedeckAp
       if (this.listenerCount('call') > 0) this.emit('call', { tool: name, outcome });
       return outcome;
     };
-    const issues = validateArguments(tool.fn, args ?? {});
+    const { values: guestArgs, issues } = prepareArguments(tool.fn, args ?? {});
     if (issues.length > 0) {
       return finish({ text: `Error: ${formatIssues(issues)}`, isError: true, failure: 'invalid-arguments', denials: [] });
-    }
-    let guestArgs: unknown[];
-    try {
-      guestArgs = toGuestArguments(tool.fn, args ?? {});
-    } catch (error) {
-      return finish({ text: `Error: invalid arguments: ${(error as Error).message}`, isError: true, failure: 'invalid-arguments', denials: [] });
     }
     const loaded = this.loaded.get(componentId)!;
     const { grants, memoryBytes, timeoutMs } = this.cachedGrants(componentId) ?? (await this.grantsFor(componentId));

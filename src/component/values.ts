@@ -133,9 +133,18 @@ function isNumericKind(kind: string): kind is NumericKind {
  * (empty when the arguments are valid).
  */
 export function validateArguments(fn: ExportedFunction, args: unknown): ArgumentIssue[] {
+  return prepareArguments(fn, args).issues;
+}
+
+/**
+ * Checks and converts JSON arguments in one pass: the positional jco arguments
+ * when there are no issues, otherwise every problem found (`values` is then
+ * meaningless).
+ */
+export function prepareArguments(fn: ExportedFunction, args: unknown): { values: unknown[]; issues: ArgumentIssue[] } {
   const sink = new CollectingSink();
-  lowerArguments(fn, args, sink);
-  return sink.issues;
+  const values = lowerArguments(fn, args, sink);
+  return { values, issues: sink.issues };
 }
 
 /** `invalid arguments: points[2].x: expected number, got string; …` */

@@ -105,7 +105,9 @@ class Slot {
   /** Timeout clock of the running call (see armTimeout). */
   timer?: NodeJS.Timeout;
   deadline = 0;
+  /** Idle clock (see scheduleIdle). */
   idleTimer?: NodeJS.Timeout;
+  idleSince = 0;
 
   get busy(): boolean {
     return this.posted.length > 0 || this.starting !== undefined;
@@ -184,10 +186,11 @@ export class ComponentRunner {
 
   private post(slot: Slot, pending: Pending): void {
     const worker = slot.worker!;
-    clearTimeout(slot.idleTimer);
     this.options.idleWorkers?.delete(slot);
-    const posted: Posted = { ...pending, callId: nextCallId++ };
-    const request: CallRequest = { type: 'call', callId: posted.callId, ...pending.call };
+    const callId = nextCallId++;
+    const posted: Posted = { call: pending.call, grants: pending.grants, resolve: pending.resolve, callId };
+    const { call } = pending;
+    const request: CallRequest = { type: 'call', callId, interface: call.interface, name: call.name, args: call.args };
     // The worker keeps its grants between calls: send them only when they changed.
     if (pending.grants.revision !== slot.sentRevision) {
       request.grants = pending.grants;
@@ -359,7 +362,7 @@ export class ComponentRunner {
   private replace(slot: Slot, reason: string): void {
     const worker = slot.worker;
     this.stopTimeout(slot);
-    clearTimeout(slot.idleTimer);
+    this.stopIdleClock(slot);
     this.options.idleWorkers?.delete(slot);
     slot.worker = undefined;
     slot.outbox.length = 0;
@@ -371,17 +374,40 @@ export class ComponentRunner {
     }
   }
 
+  /**
+   * Starts the idle clock of a slot whose worker has nothing left to run.
+   * Like the timeout clock, one timer per slot is re-armed only when it fires
+   * early: a warm call no longer clears and sets a timer each time.
+   */
   private scheduleIdle(slot: Slot): void {
-    clearTimeout(slot.idleTimer);
     if (!slot.worker) return;
     this.options.idleWorkers?.add(slot, () => this.stopIdle(slot));
     if (this.options.idleMs <= 0) return;
-    slot.idleTimer = setTimeout(() => this.stopIdle(slot), this.options.idleMs);
+    slot.idleSince = performance.now();
+    if (!slot.idleTimer) this.armIdle(slot, this.options.idleMs);
+  }
+
+  private armIdle(slot: Slot, ms: number): void {
+    slot.idleTimer = setTimeout(() => this.checkIdle(slot), ms);
     slot.idleTimer.unref();
   }
 
-  private stopIdle(slot: Slot): void {
+  private checkIdle(slot: Slot): void {
+    slot.idleTimer = undefined;
+    // Busy again: the clock restarts when it next goes idle.
+    if (slot.busy || !slot.worker) return;
+    const left = slot.idleSince + this.options.idleMs - performance.now();
+    if (left > 0) this.armIdle(slot, left);
+    else this.stopIdle(slot);
+  }
+
+  private stopIdleClock(slot: Slot): void {
     clearTimeout(slot.idleTimer);
+    slot.idleTimer = undefined;
+  }
+
+  private stopIdle(slot: Slot): void {
+    this.stopIdleClock(slot);
     this.options.idleWorkers?.delete(slot);
     if (slot.busy || !slot.worker) return;
     const worker = slot.worker;
@@ -399,7 +425,7 @@ export class ComponentRunner {
     await Promise.all(
       this.slots.map(async (slot) => {
         this.stopTimeout(slot);
-        clearTimeout(slot.idleTimer);
+        this.stopIdleClock(slot);
         this.options.idleWorkers?.delete(slot);
         const worker = slot.worker;
         slot.worker = undefined;

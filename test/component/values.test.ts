@@ -7,6 +7,7 @@ import {
   fromGuestValue,
   jsName,
   optionUsesTagForm,
+  prepareArguments,
   toGuestArguments,
   toGuestValue,
   validateArguments,
@@ -407,6 +408,38 @@ test('numeric lists become typed arrays, others plain arrays', () => {
   assert.deepEqual(toGuestValue(list(point), [{ x: 1, y: 2 }]), [{ x: 1, y: 2 }]);
   assert.deepEqual(toGuestValue(list(option(P('u8'))), [1, null]), [1, undefined]);
   assert.deepEqual(toGuestValue(tuple(P('u64'), P('char')), ['5', 'x']), [5n, 'x']);
+});
+
+test('prepareArguments converts in one pass exactly what toGuestArguments does, or reports what validateArguments does', () => {
+  const fn: ExportedFunction = {
+    name: 'mixed',
+    params: [
+      { name: 'points', type: list(point) },
+      { name: 'big', type: P('u64') },
+      { name: 'who', type: entity },
+      { name: 'maybe', type: option(option(P('u8'))) },
+      { name: 'perms', type: perms },
+      { name: 'shape', type: shape },
+    ],
+  };
+  const valid = {
+    points: [{ x: 1, y: 2 }],
+    big: '18446744073709551615',
+    who: { name: 'n', 'entity-type': 't', 'opt-val': null, big: 3 },
+    maybe: { tag: 'some', val: null },
+    perms: ['read', 'exec-me'],
+    shape: { tag: 'circle', val: 1.5 },
+  };
+  const prepared = prepareArguments(fn, valid);
+  assert.deepEqual(prepared.issues, []);
+  assert.deepEqual(prepared.values, toGuestArguments(fn, valid));
+  const invalid = { ...valid, points: [{ x: 'a', y: 1 }], big: -1, extra: true };
+  const failed = prepareArguments(fn, invalid);
+  assert.deepEqual(failed.issues, validateArguments(fn, invalid));
+  assert.deepEqual(
+    failed.issues.map((i) => i.path),
+    ['', 'points[0].x', 'big'],
+  );
 });
 
 test('toGuestArguments throws ValueError with the path of the first problem', () => {

@@ -129,6 +129,19 @@ test('an idle worker is stopped and restarted on the next call', async () => {
   await runner.close();
 });
 
+test('the idle clock restarts with every call: calls spaced closer than the idle period keep the same worker', async () => {
+  const { runner, events } = await runnerFor({ idleMs: 1000 });
+  // 25 calls 100 ms apart span 2.5 idle periods; the instance state (count) shows nothing restarted.
+  for (let i = 1; i <= 25; i++) {
+    assert.equal(ok(await runner.run({ name: 'count', args: [] }, grants)), i);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  assert.deepEqual(events, ['start']);
+  for (let i = 0; i < 200 && runner.liveWorkers > 0; i++) await new Promise((r) => setTimeout(r, 25));
+  assert.deepEqual(events, ['start', 'idle-stop']);
+  await runner.close();
+});
+
 test('calls after close are answered, not hung', async () => {
   const { runner } = await runnerFor();
   await runner.close();

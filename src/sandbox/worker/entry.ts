@@ -131,12 +131,15 @@ export function resultSize(value: unknown, limit: number): number {
   return total;
 }
 
+/** Calls run one at a time (see drain), so one capture serves them all; `take()` empties it. */
+const capture: CallCapture = {
+  denials: [],
+  stdout: new OutputCapture(init.maxOutputBytes),
+  stderr: new OutputCapture(init.maxOutputBytes),
+};
+
 async function call(request: CallRequest, grants: SandboxGrants): Promise<CallResponse> {
-  const capture: CallCapture = {
-    denials: [],
-    stdout: new OutputCapture(init.maxOutputBytes),
-    stderr: new OutputCapture(init.maxOutputBytes),
-  };
+  capture.denials = [];
   let outcome: CallOutcome;
   let poisoned = false;
   try {

@@ -45,6 +45,7 @@ export class OutputCapture {
     this.dropped += bytes.length - part.length;
   }
   take(): string {
+    if (this.chunks.length === 0 && this.dropped === 0) return '';
     const text = Buffer.concat(this.chunks).toString('utf8');
     const note = this.dropped > 0 ? `\n[… ${this.dropped} more bytes dropped]` : '';
     this.chunks = [];
