@@ -187,8 +187,9 @@ export class ComponentRunner {
   private post(slot: Slot, pending: Pending): void {
     const worker = slot.worker!;
     this.options.idleWorkers?.delete(slot);
-    const callId = nextCallId++;
-    const posted: Posted = { call: pending.call, grants: pending.grants, resolve: pending.resolve, callId };
+    // Numbered in place (a call re-queued after a worker failed gets a new number when re-posted).
+    const posted = pending as Posted;
+    const callId = (posted.callId = nextCallId++);
     const { call } = pending;
     const request: CallRequest = { type: 'call', callId, interface: call.interface, name: call.name, args: call.args };
     // The worker keeps its grants between calls: send them only when they changed.
