@@ -14,6 +14,7 @@
  * it), so waiting behind another call never counts against a call's budget.
  */
 import { Worker } from 'node:worker_threads';
+import { LazyDeadline } from './lazy-deadline.js';
 import type { CallOutcome, CallRequest, CallResponse, SandboxGrants, WorkerInit, WorkerRequest, WorkerResponse } from './protocol.js';
 
 export interface WorkerPreparation extends Pick<WorkerInit, 'moduleUrl' | 'needsWasi'> {
@@ -102,12 +103,15 @@ class Slot {
   readonly outbox: CallRequest[] = [];
   /** Grants revision the worker was last sent (it keeps them between calls). */
   sentRevision = -1;
-  /** Timeout clock of the running call (see armTimeout). */
-  timer?: NodeJS.Timeout;
-  deadline = 0;
-  /** Idle clock (see scheduleIdle). */
-  idleTimer?: NodeJS.Timeout;
-  idleSince = 0;
+  /** Timeout clock of the running call; restarted as each pipelined call starts. */
+  readonly timeout: LazyDeadline;
+  /** Idle clock: runs while the worker has nothing to do. */
+  readonly idle: LazyDeadline;
+
+  constructor(onTimeout: (slot: Slot) => void, onIdle: (slot: Slot) => void) {
+    this.timeout = new LazyDeadline(() => this.posted.length > 0, () => onTimeout(this));
+    this.idle = new LazyDeadline(() => !this.busy && this.worker !== undefined, () => onIdle(this));
+  }
 
   get busy(): boolean {
     return this.posted.length > 0 || this.starting !== undefined;
@@ -128,7 +132,10 @@ export class ComponentRunner {
   private closed = false;
 
   constructor(private readonly options: RunnerOptions) {
-    this.slots = Array.from({ length: Math.max(1, options.workers) }, () => new Slot());
+    this.slots = Array.from(
+      { length: Math.max(1, options.workers) },
+      () => new Slot((slot) => this.timedOut(slot), (slot) => this.stopIdle(slot)),
+    );
     this.depth = Math.max(1, options.pipelineDepth ?? DEFAULT_PIPELINE_DEPTH);
   }
 
@@ -198,7 +205,7 @@ export class ComponentRunner {
       slot.sentRevision = pending.grants.revision;
     }
     slot.posted.push(posted);
-    if (slot.posted.length === 1) this.armTimeout(slot);
+    if (slot.posted.length === 1) slot.timeout.start(this.options.timeoutMs, true);
     // An idle worker gets its call at once. Calls for a busy worker that
     // arrive in the same turn of the event loop (several HTTP requests read
     // in one poll) go to it together, in one message.
@@ -218,33 +225,9 @@ export class ComponentRunner {
     worker.postMessage(requests.length === 1 ? requests[0] : requests);
   }
 
-  /**
-   * Starts the running call's timeout clock. One timer per slot is re-armed
-   * only when it fires early (arming and clearing a timer for every call was
-   * a measurable part of a warm call): when it fires, it fails the running
-   * call if that call's deadline passed, or waits for the rest of it.
-   */
-  private armTimeout(slot: Slot): void {
-    slot.deadline = performance.now() + this.options.timeoutMs;
-    if (slot.timer) slot.timer.ref();
-    else slot.timer = setTimeout(() => this.checkTimeout(slot), this.options.timeoutMs);
-  }
-
-  private checkTimeout(slot: Slot): void {
-    slot.timer = undefined;
-    if (slot.posted.length === 0) return;
-    const left = slot.deadline - performance.now();
-    if (left > 0) {
-      slot.timer = setTimeout(() => this.checkTimeout(slot), left);
-      return;
-    }
+  private timedOut(slot: Slot): void {
     const timeoutMs = this.options.timeoutMs;
     this.fail(slot, { type: 'timeout', timeoutMs }, `call exceeded ${timeoutMs} ms`);
-  }
-
-  private stopTimeout(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.timer = undefined;
   }
 
   private startWorker(slot: Slot): void {
@@ -342,10 +325,10 @@ export class ComponentRunner {
       // The worker runs nothing after a poisoned or recycling call (see worker/entry.ts): the calls behind it never started.
       this.replace(slot, msg.poisoned ? describe(msg.outcome) : 'the component holds too many open files it never closed');
     } else if (slot.posted.length > 0) {
-      this.armTimeout(slot);
+      slot.timeout.start(this.options.timeoutMs, true);
     } else {
       // Left to fire once and find nothing to time; it must not keep the process alive.
-      slot.timer?.unref();
+      slot.timeout.release();
       this.scheduleIdle(slot);
     }
     head.resolve(msg);
@@ -362,8 +345,8 @@ export class ComponentRunner {
 
   private replace(slot: Slot, reason: string): void {
     const worker = slot.worker;
-    this.stopTimeout(slot);
-    this.stopIdleClock(slot);
+    slot.timeout.stop();
+    slot.idle.stop();
     this.options.idleWorkers?.delete(slot);
     slot.worker = undefined;
     slot.outbox.length = 0;
@@ -375,40 +358,15 @@ export class ComponentRunner {
     }
   }
 
-  /**
-   * Starts the idle clock of a slot whose worker has nothing left to run.
-   * Like the timeout clock, one timer per slot is re-armed only when it fires
-   * early: a warm call no longer clears and sets a timer each time.
-   */
+  /** Starts the idle clock of a slot whose worker has nothing left to run (it restarts with each call). */
   private scheduleIdle(slot: Slot): void {
     if (!slot.worker) return;
     this.options.idleWorkers?.add(slot, () => this.stopIdle(slot));
-    if (this.options.idleMs <= 0) return;
-    slot.idleSince = performance.now();
-    if (!slot.idleTimer) this.armIdle(slot, this.options.idleMs);
-  }
-
-  private armIdle(slot: Slot, ms: number): void {
-    slot.idleTimer = setTimeout(() => this.checkIdle(slot), ms);
-    slot.idleTimer.unref();
-  }
-
-  private checkIdle(slot: Slot): void {
-    slot.idleTimer = undefined;
-    // Busy again: the clock restarts when it next goes idle.
-    if (slot.busy || !slot.worker) return;
-    const left = slot.idleSince + this.options.idleMs - performance.now();
-    if (left > 0) this.armIdle(slot, left);
-    else this.stopIdle(slot);
-  }
-
-  private stopIdleClock(slot: Slot): void {
-    clearTimeout(slot.idleTimer);
-    slot.idleTimer = undefined;
+    if (this.options.idleMs > 0) slot.idle.start(this.options.idleMs, false);
   }
 
   private stopIdle(slot: Slot): void {
-    this.stopIdleClock(slot);
+    slot.idle.stop();
     this.options.idleWorkers?.delete(slot);
     if (slot.busy || !slot.worker) return;
     const worker = slot.worker;
@@ -425,8 +383,8 @@ export class ComponentRunner {
     for (const pending of this.queue.splice(0)) pending.resolve(unloaded);
     await Promise.all(
       this.slots.map(async (slot) => {
-        this.stopTimeout(slot);
-        this.stopIdleClock(slot);
+        slot.timeout.stop();
+        slot.idle.stop();
         this.options.idleWorkers?.delete(slot);
         const worker = slot.worker;
         slot.worker = undefined;
