@@ -6,7 +6,9 @@
  */
 export class LazyDeadline {
   private timer?: NodeJS.Timeout;
+  /** The deadline, and when the pending timer fires (never after the deadline it was armed for). */
   private at = 0;
+  private firesAt = 0;
   private keepAlive = false;
 
   /**
@@ -23,8 +25,12 @@ export class LazyDeadline {
   start(ms: number, keepAlive: boolean): void {
     this.at = performance.now() + ms;
     this.keepAlive = keepAlive;
-    if (this.timer) this.hold();
-    else this.arm(ms);
+    // A pending timer that fires by the new deadline serves (it re-arms for the rest); one that fires later does not.
+    if (this.timer && this.firesAt <= this.at) this.hold();
+    else {
+      clearTimeout(this.timer);
+      this.arm(ms);
+    }
   }
 
   /** Lets a timer that will find nothing to watch fire without holding the process open. */
@@ -39,6 +45,7 @@ export class LazyDeadline {
   }
 
   private arm(ms: number): void {
+    this.firesAt = performance.now() + ms;
     this.timer = setTimeout(() => this.check(), ms);
     this.hold();
   }

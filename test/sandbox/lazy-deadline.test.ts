@@ -34,6 +34,16 @@ test('a deadline moved later expires at the later time, not when the first timer
   assert.ok(state.expired[0] - moved >= 80 - 1, `expired ${(state.expired[0] - moved).toFixed(1)} ms after the move`);
 });
 
+test('a deadline moved earlier expires at the earlier time', async () => {
+  const { state, deadline } = recorder();
+  const started = performance.now();
+  deadline.start(5000, true);
+  deadline.start(20, true);
+  for (let i = 0; i < 200 && state.expired.length === 0; i++) await sleep(10);
+  assert.equal(state.expired.length, 1, 'expired well before the first deadline');
+  assert.ok(state.expired[0] - started < 5000);
+});
+
 test('a deadline that no longer applies lapses, and the next start arms it again', async () => {
   const { state, deadline } = recorder();
   state.watching = false;
