@@ -12,7 +12,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pino } from 'pino';
-import { toGuestArguments, validateArguments } from '../src/component/values.js';
+import { prepareArguments } from '../src/component/values.js';
 import { Audit } from '../src/server/audit.js';
 import { Metrics } from '../src/server/metrics.js';
 import { McpFrontEnd } from '../src/server/mcp-server.js';
@@ -58,14 +58,11 @@ try {
   );
   await time('  metrics.toolCall', () => metrics.toolCall(tool.componentId, which, 'ok', 0.0001, []));
   await time('deck.callTool', () => deck.callTool(which, args));
-  await time('validate + convert', () => {
-    validateArguments(tool.fn, args);
-    return toGuestArguments(tool.fn, args);
-  });
+  await time('validate + convert', () => prepareArguments(tool.fn, args));
   await time('grantsFor', () => d.grantsFor(tool.componentId));
   const { grants } = await d.grantsFor(tool.componentId);
   const runner = d.runners.get(tool.componentId).runner;
-  const guestArgs = toGuestArguments(tool.fn, args);
+  const guestArgs = prepareArguments(tool.fn, args).values;
   await time('runner.run (worker trip)', () => runner.run({ interface: tool.fn.interface, name: tool.fn.name, args: guestArgs }, grants));
   await deck.close();
 } finally {
