@@ -49,6 +49,7 @@ test('bench --quick with tiny counts writes a complete, well-formed report', { t
   const result = await run([
     '--quick',
     '--iterations', '12',
+    '--warmup', '5',
     '--duration', '300',
     '--startup-reps', '1',
     // 20: the startup target is defined for 20 cached components.
@@ -142,4 +143,19 @@ test('bench --quick with tiny counts writes a complete, well-formed report', { t
   assert.ok(markdown.includes(report.meta.node));
   assert.match(markdown, /\| (PASS|FAIL) \|/);
   assert.ok(result.stdout.includes('### Targets'), 'the table was not printed');
+});
+
+test('bench rejects bad options before running anything, naming the option', async () => {
+  const cases: [string[], RegExp][] = [
+    [['--warmup', 'abc'], /--warmup: expected a number, got 'abc'/],
+    [['--iterations'], /--iterations: expected a number, got 'undefined'/],
+    [['--only', 'disk'], /--only: unknown section 'disk' \(use stdio, http, startup, js, memory\)/],
+    [['--fast'], /unknown option --fast \(the options are listed at the top of bench\/run\.ts\)/],
+  ];
+  for (const [args, message] of cases) {
+    const result = await run(args);
+    assert.equal(result.code, 1, `${args.join(' ')} exited ${result.code}`);
+    assert.match(result.stderr, message);
+    assert.doesNotMatch(result.stdout, /### Targets/, `${args.join(' ')} ran the benchmark`);
+  }
 });
