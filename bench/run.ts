@@ -107,9 +107,13 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
   let out = join(repoRoot, 'docs/benchmarks.md');
   let json: string | undefined;
   let keep = false;
+  const text = (v: string | undefined, flag: string): string => {
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    return v;
+  };
   const num = (v: string | undefined, flag: string): number => {
     const n = Number(v);
-    if (!Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected a number, got '${v}'`);
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected a number, got ${v === undefined ? 'nothing' : `'${v}'`}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -122,11 +126,11 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
         keep = true;
         break;
       case '--out':
-        out = resolve(value);
+        out = resolve(text(value, flag));
         i++;
         break;
       case '--json':
-        json = resolve(value);
+        json = resolve(text(value, flag));
         i++;
         break;
       case '--iterations':
@@ -147,7 +151,7 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
         i++;
         break;
       case '--counts':
-        settings.counts = value.split(',').map((v) => num(v, flag)).filter((n) => n > 0);
+        settings.counts = text(value, flag).split(',').map((v) => num(v, flag)).filter((n) => n > 0);
         i++;
         break;
       case '--memory-components':
@@ -167,7 +171,7 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
         i++;
         break;
       case '--only':
-        settings.only = value.split(',').map((v) => {
+        settings.only = text(value, flag).split(',').map((v) => {
           if (!(SECTIONS as string[]).includes(v)) throw new Error(`--only: unknown section '${v}' (use ${SECTIONS.join(', ')})`);
           return v as Section;
         });

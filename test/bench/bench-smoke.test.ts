@@ -148,7 +148,9 @@ test('bench --quick with tiny counts writes a complete, well-formed report', { t
 test('bench rejects bad options before running anything, naming the option', async () => {
   const cases: [string[], RegExp][] = [
     [['--warmup', 'abc'], /--warmup: expected a number, got 'abc'/],
-    [['--iterations'], /--iterations: expected a number, got 'undefined'/],
+    [['--iterations'], /--iterations: expected a number, got nothing/],
+    [['--out'], /--out: expected a value, got nothing/],
+    [['--only', '--quick'], /--only: expected a value, got '--quick'/],
     [['--only', 'disk'], /--only: unknown section 'disk' \(use stdio, http, startup, js, memory\)/],
     [['--fast'], /unknown option --fast \(the options are listed at the top of bench\/run\.ts\)/],
   ];
