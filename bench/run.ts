@@ -107,13 +107,14 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
   let out = join(repoRoot, 'docs/benchmarks.md');
   let json: string | undefined;
   let keep = false;
+  const shown = (v: string | undefined): string => (v === undefined ? 'nothing' : `'${v}'`);
   const text = (v: string | undefined, flag: string): string => {
-    if (v === undefined || v.startsWith('--')) throw new Error(`${flag}: expected a value, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    if (v === undefined || v.startsWith('--')) throw new Error(`${flag}: expected a value, got ${shown(v)}`);
     return v;
   };
   const num = (v: string | undefined, flag: string): number => {
     const n = Number(v);
-    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected a number, got ${v === undefined ? 'nothing' : `'${v}'`}`);
+    if (v === undefined || !Number.isFinite(n) || n < 0) throw new Error(`${flag}: expected a number, got ${shown(v)}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {

@@ -12,10 +12,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Driver, type StdioEndpoint } from './client.js';
+import { Driver, measureLatency, type StdioEndpoint } from './client.js';
 import { dirsIn, exampleCopy, loadedDir } from './fixtures.js';
 import { baselineStdio, cpuTimeMs, serverEnv, tapedeckStdio } from './servers.js';
-import { median } from './stats.js';
 
 const calls = Number(process.argv[2] ?? 6000);
 const bucket = Number(process.argv[3] ?? 500);
@@ -29,14 +28,10 @@ async function curve(label: string, endpoint: StdioEndpoint): Promise<void> {
   const cells: string[] = [];
   for (let b = 0; b < calls / bucket; b++) {
     const before = cpuTimeMs(pid);
-    const samples: number[] = [];
-    for (let i = 0; i < bucket; i++) {
-      const t0 = performance.now();
-      await driver.call('add', { a: 20, b: 22 });
-      samples.push((performance.now() - t0) * 1000);
-    }
+    const { summary, errors, firstError } = await measureLatency(driver, { tool: 'add', args: { a: 20, b: 22 } }, 0, bucket);
+    if (errors) throw new Error(`${label}: ${errors} of ${bucket} calls failed, the first with ${firstError}`);
     const cpuUs = ((cpuTimeMs(pid).total - before.total) * 1000) / bucket;
-    cells.push(`${Math.round(median(samples))}/${Math.round(cpuUs)}`);
+    cells.push(`${Math.round(summary.median * 1000)}/${Math.round(cpuUs)}`);
   }
   console.log(`${label.padEnd(16)} ${cells.join(' ')}`);
   await driver.close();
