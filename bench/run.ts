@@ -38,11 +38,14 @@ export interface BenchSettings {
   /** Timed sequential calls per per-call case (split into alternating rounds). */
   iterations: number;
   /**
-   * Untimed calls per server before each per-call case. A fresh server's CPU
-   * per `add` call falls from 360-770 µs to 130-190 µs over its first ~5,000
-   * calls (V8 tiering up the SDK's and the server's code; bench/warmup-curve.ts);
-   * with only 300 the first case measured mostly that phase, which adds about
-   * the same time to every server and so flatters every ratio.
+   * Untimed calls per server before each per-call case, made in turns (see
+   * perCallRounds). A fresh server's CPU per `add` call falls from 360-770 µs
+   * to 130-190 µs over its first ~5,000 calls (V8 tiering up the SDK's and the
+   * server's code; bench/warmup-curve.ts), and the baseline's still falls a
+   * little after that (CPU per `add` call 141-168 µs after 5,000, 102-144 after
+   * 10,000; bench/findings.md). With only 300 the first case measured mostly
+   * that phase, which adds about the same time to every server and so flatters
+   * every ratio.
    */
   warmup: number;
   /** Measured time per throughput point per server (ms), and its warm-up. */
@@ -90,7 +93,7 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
     : {
         mode: 'full',
         iterations: 3000,
-        warmup: 5000,
+        warmup: 10000,
         durationMs: 6000,
         throughputWarmupMs: 1000,
         concurrencies: [1, 16, 64],
@@ -197,6 +200,8 @@ function parseArgs(argv: string[]): { settings: BenchSettings; out: string; json
  * `tapedeck front end`: tapedeck's MCP server over a plain-JS stand-in runtime (what the front end costs).
  */
 export type ServerName = 'baseline' | 'baseline+worker' | 'tapedeck front end' | 'tapedeck';
+/** Warm-up calls per server per turn (see perCallRounds). */
+const WARMUP_TURN = 500;
 const SERVER_ORDER: ServerName[] = ['baseline', 'baseline+worker', 'tapedeck front end', 'tapedeck'];
 export type TransportName = 'stdio' | 'http' | 'http-2026';
 
@@ -340,12 +345,21 @@ async function perCallRounds(transport: TransportName, drivers: Drivers, cases: 
     const samples = new Map<ServerName, number[]>(servers.map((s) => [s, []]));
     const errors = new Map<ServerName, number>(servers.map((s) => [s, 0]));
     const cpu = new Map<ServerName, { total: number; main: number }>(servers.map((s) => [s, { total: 0, main: 0 }]));
-    // Warm every server (worker start, JIT) before anything is timed.
-    for (const server of servers) {
-      const spec = specOf(c, server);
-      if (!spec) continue;
-      const warm = await measureLatency(drivers[server]!, spec, settings.warmup, 1);
-      if (warm.errors) throw new Error(`${server} ${spec.tool} fails over ${transport}: ${warm.firstError}`);
+    // Warm every server (worker start, JIT) before anything is timed, in
+    // turns of WARMUP_TURN calls. Warmed one after another, the first server
+    // (the baseline) sat idle for the others' whole warm-up and entered the
+    // timed rounds in another state than the last: after 20,000 calls each,
+    // its CPU per `add` call was 244-254 µs, against 115-138 µs warmed in turns.
+    // At least one call per server, whose answer is checked, even with --warmup 0.
+    const turns = Math.max(1, Math.ceil(settings.warmup / WARMUP_TURN));
+    for (let turn = 0; turn < turns; turn++) {
+      const calls = Math.max(1, Math.min(WARMUP_TURN, settings.warmup - turn * WARMUP_TURN));
+      for (const server of servers) {
+        const spec = specOf(c, server);
+        if (!spec) continue;
+        const warm = await measureLatency(drivers[server]!, spec, calls - 1, 1);
+        if (warm.errors) throw new Error(`${server} ${spec.tool} fails over ${transport}: ${warm.firstError}`);
+      }
     }
     for (let r = 0; r < rounds; r++) {
       // Rotate the order so no server always runs first or last in a round.
@@ -827,7 +841,7 @@ between the two servers in rounds so drifting background load hits both alike.
 | Node | ${m.node} (V8 ${m.v8}) |
 | load average at start / end | ${m.loadAverageAtStart.join(', ')} / ${m.loadAverageAtEnd.join(', ')} |
 | duration | ${m.durationS} s |
-| settings | ${s.iterations} timed calls per per-call case (after ${s.warmup} untimed calls per server) in ${perCallRoundCount(s.iterations)} alternating rounds (each turn after a few untimed calls), ${s.durationMs} ms per throughput point and server, ${s.startupReps} starts per startup case, ${s.memoryComponents} components for memory (${s.memoryBusy} busy for ${s.busyMs} ms, idle stop after ${s.idleMs} ms) |
+| settings | ${s.iterations} timed calls per per-call case (after ${s.warmup} untimed calls per server, in turns of ${WARMUP_TURN}) in ${perCallRoundCount(s.iterations)} alternating rounds (each turn after a few untimed calls), ${s.durationMs} ms per throughput point and server, ${s.startupReps} starts per startup case, ${s.memoryComponents} components for memory (${s.memoryBusy} busy for ${s.busyMs} ms, idle stop after ${s.idleMs} ms) |
 
 The machine is shared (other test runs were active: see the load average), so
 absolute figures are noisy; the ratios come from interleaved measurements.
